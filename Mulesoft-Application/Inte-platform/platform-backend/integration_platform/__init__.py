@@ -1,0 +1,1 @@
+"""Mulesoft integration platform backend."""

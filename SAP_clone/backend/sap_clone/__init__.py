@@ -1,0 +1,1 @@
+"""SAP_clone: an SAP-style ERP backend (plant maintenance, materials, finance)."""

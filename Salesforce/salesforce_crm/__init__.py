@@ -1,0 +1,1 @@
+"""Salesforce CRM integration: its schema is plain SQL migrations in ../migrations."""

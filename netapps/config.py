@@ -1,0 +1,187 @@
+"""netapps.toml and the environment: which apps exist and which database each one uses.
+
+Rails' database.yml is the model: one file names every app and its database per environment,
+``NETAPPS_ENV`` picks the environment, and environment variables override a URL without
+editing a file. Passwords never live in the file: ``password_env`` names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.engine import URL
+
+from netapps.errors import ConfigError, UnknownAppError
+from netapps.urls import check_reachable_path, mask, parse_url, resolve_sqlite
+
+CONFIG_FILE = "netapps.toml"
+DEFAULT_ENVIRONMENT = "dev"
+Kind = Literal["alembic", "sql"]
+
+
+@dataclass(frozen=True)
+class App:
+    """One application of the monorepo and where its migrations live."""
+
+    name: str
+    label: str
+    folder: Path
+    kind: Kind
+    url_env: str
+    aliases: tuple[str, ...] = ()
+    databases: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+
+    def matches(self, text: str) -> bool:
+        wanted = text.strip().lower().replace("-", "_")
+        names = {self.name, self.label, *self.aliases}
+        return wanted in {n.lower().replace("-", "_") for n in names}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database an app is migrated in, and where its URL came from."""
+
+    app: App
+    url: URL
+    source: str
+    environment: str
+
+    @property
+    def display_url(self) -> str:
+        return mask(self.url)
+
+    @property
+    def key(self) -> str:
+        """Identifies the database itself: two apps sharing one database share a lock."""
+        return mask(self.url)
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    environment: str
+    apps: tuple[App, ...]
+    settings: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def find(self, name: str) -> App:
+        for app in self.apps:
+            if app.matches(name):
+                return app
+        known = ", ".join(a.name for a in self.apps)
+        raise UnknownAppError(f"unknown app '{name}'; known apps: {known}")
+
+    def select(self, names: list[str] | None) -> list[App]:
+        if not names:
+            return list(self.apps)
+        chosen: list[App] = []
+        for name in names:
+            app = self.find(name)
+            if app not in chosen:
+                chosen.append(app)
+        return chosen
+
+    def app_for_folder(self, folder: Path) -> App:
+        folder = folder.resolve()
+        for app in self.apps:
+            if app.folder == folder:
+                return app
+        raise ConfigError(f"{folder} is not the folder of any app in {self.root / CONFIG_FILE}")
+
+    def target(self, app: App, *, single_app: bool = False) -> Target:
+        """The database ``app`` uses now.
+
+        Precedence: ``DATABASE_URL`` (only when one app is meant, as the guide says), then the
+        app's own variable (``SAP_DATABASE_URL`` …), then netapps.toml for the environment.
+        """
+        source: str
+        text: str | None = None
+        if single_app and os.environ.get("DATABASE_URL"):
+            text, source = os.environ["DATABASE_URL"], "DATABASE_URL"
+        elif os.environ.get(app.url_env):
+            text, source = os.environ[app.url_env], app.url_env
+        else:
+            setting = app.databases.get(self.environment)
+            if setting is None:
+                envs = ", ".join(sorted(app.databases)) or "none"
+                raise ConfigError(
+                    f"{app.name}: no database for environment '{self.environment}' in "
+                    f"{CONFIG_FILE} (it has: {envs}); set NETAPPS_ENV or {app.url_env}"
+                )
+            text = str(setting["url"])
+            source = f"{CONFIG_FILE} [{self.environment}]"
+        url = parse_url(text, what=f"{app.name} ({source})")
+        password_env = None
+        if source.startswith(CONFIG_FILE):
+            password_env = app.databases[self.environment].get("password_env")
+        if password_env and url.password is None and os.environ.get(str(password_env)):
+            url = url.set(password=os.environ[str(password_env)])
+        url = resolve_sqlite(url, app.folder)
+        check_reachable_path(url, app=app.name)
+        return Target(app=app, url=url, source=source, environment=self.environment)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The folder holding netapps.toml: NETAPPS_CONFIG's, or the nearest above ``start``."""
+    explicit = os.environ.get("NETAPPS_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser().resolve()
+        if not path.is_file():
+            raise ConfigError(f"NETAPPS_CONFIG names {path}, which is not a file")
+        return path.parent
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    # Installed code run from elsewhere still knows the repository it was installed from.
+    package_root = Path(__file__).resolve().parent.parent
+    if (package_root / CONFIG_FILE).is_file():
+        return package_root
+    raise ConfigError(
+        f"no {CONFIG_FILE} found in {here} or above; run from the Network-apps checkout "
+        "or set NETAPPS_CONFIG"
+    )
+
+
+def load_project(start: Path | None = None, environment: str | None = None) -> Project:
+    root = find_root(start)
+    config_path = (
+        Path(os.environ["NETAPPS_CONFIG"]).resolve()
+        if os.environ.get("NETAPPS_CONFIG")
+        else root / CONFIG_FILE
+    )
+    try:
+        data = tomllib.loads(config_path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path}: not valid TOML ({exc}); fix the file") from None
+    env = environment or os.environ.get("NETAPPS_ENV") or DEFAULT_ENVIRONMENT
+    known_envs = set(data.get("environments", [DEFAULT_ENVIRONMENT, "production"]))
+    if env not in known_envs:
+        raise ConfigError(
+            f"unknown environment '{env}' (NETAPPS_ENV); choose one of: "
+            + ", ".join(sorted(known_envs))
+        )
+    apps: list[App] = []
+    for name, spec in data.get("apps", {}).items():
+        try:
+            kind = spec["kind"]
+            if kind not in ("alembic", "sql"):
+                raise ConfigError(f"{config_path}: app '{name}' has kind '{kind}'; use alembic or sql")
+            apps.append(
+                App(
+                    name=name,
+                    label=spec.get("label", name),
+                    folder=(root / spec["folder"]).resolve(),
+                    kind=kind,
+                    url_env=spec.get("url_env", f"{name.upper()}_DATABASE_URL"),
+                    aliases=tuple(spec.get("aliases", ())),
+                    databases=dict(spec.get("database", {})),
+                )
+            )
+        except KeyError as exc:
+            raise ConfigError(f"{config_path}: app '{name}' lacks the key {exc}; add it") from None
+    settings = {k: v for k, v in data.items() if k not in ("apps", "environments")}
+    return Project(root=root, environment=env, apps=tuple(apps), settings=settings)

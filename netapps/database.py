@@ -1,0 +1,120 @@
+"""Engines and connections, the same way for every app, sync or async, SQLite or PostgreSQL.
+
+Two things are easy to get wrong and are done here once:
+
+* pysqlite does not run DDL inside a transaction (it commits before it). We take control of
+  BEGIN, as SQLAlchemy's documentation shows, so that a migration that fails or is killed on
+  SQLite leaves no half-applied schema.
+* SQLite has no schemas. An app whose models use schemas (SAP: core, pm, mm, fi, pm_workflow)
+  gets them translated away on SQLite: every table lives in the one file under its own name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+from sqlalchemy.schema import BLANK_SCHEMA
+
+from netapps.urls import is_async, is_sqlite
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def schemas_of(metadata: MetaData | None) -> tuple[str, ...]:
+    if metadata is None:
+        return ()
+    return tuple(sorted({t.schema for t in metadata.tables.values() if t.schema}))
+
+
+def schema_translate_map(url: URL, schemas: Iterable[str]) -> dict[str | None, str | None] | None:
+    """On SQLite, every schema maps to the one database file; elsewhere nothing changes."""
+    names = list(schemas)
+    if not is_sqlite(url) or not names:
+        return None
+    return {name: None for name in names}
+
+
+def flatten_for(url: URL, metadata: MetaData) -> MetaData:
+    """The models as the database holds them: on SQLite, the same tables without schemas."""
+    if not is_sqlite(url) or not schemas_of(metadata):
+        return metadata
+    flat = MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.sorted_tables:
+        table.to_metadata(flat, schema=None, referred_schema_fn=lambda *_: BLANK_SCHEMA)
+    return flat
+
+
+def _make_sqlite_transactional(sync_engine: Engine, begin: str) -> None:
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand BEGIN to us: pysqlite would otherwise commit before every DDL statement.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def make_engine(
+    url: URL,
+    *,
+    schemas: Iterable[str] = (),
+    for_migrations: bool = False,
+    **kwargs: Any,
+) -> Engine | AsyncEngine:
+    """An engine for ``url``; async URLs give an AsyncEngine.
+
+    ``for_migrations`` takes SQLite's write lock at BEGIN (BEGIN IMMEDIATE), so that two
+    writers queue instead of failing half-way with "database is locked".
+    """
+    options: dict[str, Any] = {"poolclass": NullPool, **kwargs}
+    engine: Engine | AsyncEngine
+    engine = create_async_engine(url, **options) if is_async(url) else create_engine(url, **options)
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    if is_sqlite(url):
+        _make_sqlite_transactional(sync_engine, "BEGIN IMMEDIATE" if for_migrations else "BEGIN")
+    translate = schema_translate_map(url, schemas)
+    if translate:
+        engine = engine.execution_options(schema_translate_map=translate)
+    return engine
+
+
+def run_with_connection(
+    url: URL,
+    work: Callable[[Connection], T],
+    *,
+    schemas: Iterable[str] = (),
+    for_migrations: bool = False,
+) -> T:
+    """Run ``work`` with one synchronous Connection, whether the URL's driver is sync or async.
+
+    One code path for both: with an async driver the work runs inside ``run_sync`` on the
+    async connection, which hands it the same Connection API.
+    """
+    engine = make_engine(url, schemas=schemas, for_migrations=for_migrations)
+    if isinstance(engine, AsyncEngine):
+        return asyncio.run(_run_async(engine, work))
+    try:
+        with engine.connect() as connection:
+            return work(connection)
+    finally:
+        engine.dispose()
+
+
+async def _run_async(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(work)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,78 @@
+"""Column types and conventions every app's models share (SCHEMAS.md's rules for every table).
+
+One naming convention for every constraint, so a later migration can alter or drop it by a
+stable name; timestamps that are timezone-aware and stored in UTC; closed sets of values as
+CHECK-constrained strings that behave the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, Numeric, func
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """The MetaData an app's declarative Base uses."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp stored in UTC.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so values are stored as UTC
+    and come back marked as UTC. Naive datetimes are refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column; attach a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite rows written by server defaults come back as text
+            value = dt.datetime.fromisoformat(value)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+#: Money: fixed point, never float.
+Money = Numeric(15, 2)
+
+#: Structured documents (JSON on both engines).
+Document: TypeEngine[Any] = JSON()
+
+
+def choice(*values: str, name: str) -> Enum:
+    """A closed set of values: a string column with a named CHECK constraint, not a native
+    enum, so that adding a value is an ordinary migration on both engines."""
+    return Enum(
+        *values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(v) for v in values),
+        validate_strings=True,
+    )
+
+
+def utc_now() -> Any:
+    """Server-side default for created_at / updated_at."""
+    return func.now()

@@ -1,0 +1,126 @@
+"""Database URLs: parsing with a clear error, masking, SQLite paths and driver checks."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from netapps.errors import UnreachableError, UsageError
+
+# Drivers that speak asyncio; SQLAlchemy needs an AsyncEngine for them.
+ASYNC_DRIVERS = frozenset({"asyncpg", "aiosqlite", "psycopg_async", "aiomysql", "asyncmy"})
+
+# The module each driver imports, and the package that provides it.
+_DRIVER_PACKAGES: dict[tuple[str, str], tuple[str, str]] = {
+    ("postgresql", "psycopg"): ("psycopg", "psycopg[binary]"),
+    ("postgresql", "psycopg_async"): ("psycopg", "psycopg[binary]"),
+    ("postgresql", "psycopg2"): ("psycopg2", "psycopg2-binary"),
+    ("postgresql", "asyncpg"): ("asyncpg", "asyncpg"),
+    ("sqlite", "pysqlite"): ("sqlite3", "(Python's sqlite3 module)"),
+    ("sqlite", "aiosqlite"): ("aiosqlite", "aiosqlite"),
+    ("mysql", "pymysql"): ("pymysql", "pymysql"),
+    ("mysql", "mysqldb"): ("MySQLdb", "mysqlclient"),
+}
+
+
+def parse_url(text: str, *, what: str) -> URL:
+    """Parse ``text`` as a SQLAlchemy URL; ``what`` names where it came from for the error."""
+    try:
+        url = make_url(text.strip())
+    except ArgumentError:
+        raise UsageError(
+            f"{what}: cannot parse database URL {mask_text(text)!r}; "
+            "expected dialect+driver://user@host:port/database or sqlite:///path.db"
+        ) from None
+    if url.get_backend_name() == "sqlite" and url.database in (None, ""):
+        raise UsageError(
+            f"{what}: SQLite URL {mask_text(text)!r} names no file; use sqlite:///./name.db"
+        )
+    return url
+
+
+def mask(url: URL) -> str:
+    """The URL as text with its password replaced by ***."""
+    return url.render_as_string(hide_password=True)
+
+
+def mask_text(text: str) -> str:
+    """Mask a password in URL-like text that may not even parse."""
+    scheme, sep, rest = text.partition("://")
+    if not sep or "@" not in rest:
+        return text
+    credentials, _, host = rest.rpartition("@")
+    user, colon, _password = credentials.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
+
+
+def driver_name(url: URL) -> str:
+    """The driver, with the dialect's default filled in (``postgresql`` means psycopg2)."""
+    if url.drivername.find("+") >= 0:
+        return url.get_driver_name()
+    return {"sqlite": "pysqlite", "postgresql": "psycopg2", "mysql": "mysqldb"}.get(
+        url.get_backend_name(), url.get_backend_name()
+    )
+
+
+def is_async(url: URL) -> bool:
+    return driver_name(url) in ASYNC_DRIVERS
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    return is_sqlite(url) and (url.database in (None, "", ":memory:") or "mode=memory" in str(url))
+
+
+def resolve_sqlite(url: URL, base: Path) -> URL:
+    """Make a relative SQLite path absolute against ``base`` (the app's folder), so that
+    ``sqlite:///./servicenow.db`` names the same file from any current directory."""
+    if not is_sqlite(url) or is_memory_sqlite(url) or url.database is None:
+        return url
+    path = Path(url.database).expanduser()
+    if not path.is_absolute():
+        path = (base / path).resolve()
+    return url.set(database=str(path))
+
+
+def sqlite_path(url: URL) -> Path | None:
+    if not is_sqlite(url) or is_memory_sqlite(url) or url.database is None:
+        return None
+    return Path(url.database)
+
+
+def check_reachable_path(url: URL, *, app: str) -> None:
+    """A SQLite file may not exist yet, but its folder must: SQLite would fail obscurely."""
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        raise UnreachableError(
+            f"{app}: the folder of SQLite database {path} does not exist; "
+            "create it or point the URL at an existing folder"
+        )
+
+
+def check_driver(url: URL, *, app: str) -> None:
+    """Fail with the package to install when the URL's driver is not importable."""
+    key = (url.get_backend_name(), driver_name(url))
+    module, package = _DRIVER_PACKAGES.get(key, (key[1], key[1]))
+    if importlib.util.find_spec(module) is None:
+        raise UnreachableError(
+            f"{app}: the database driver '{key[1]}' for {mask(url)} is not installed; "
+            f"run: pip install {package}"
+        )
+
+
+def sync_equivalent(url: URL) -> URL:
+    """The same database through a synchronous driver (for plain-driver reads)."""
+    driver = driver_name(url)
+    if driver == "aiosqlite":
+        return url.set(drivername="sqlite")
+    if driver in ("asyncpg", "psycopg_async"):
+        return url.set(drivername="postgresql+psycopg")
+    return url

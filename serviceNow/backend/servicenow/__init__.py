@@ -1,0 +1,1 @@
+"""ServiceNow-style service desk backend."""
