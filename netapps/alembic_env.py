@@ -19,19 +19,27 @@ from sqlalchemy import Connection, MetaData
 from netapps.config import Target, load_project
 from netapps import sqlite_impl  # noqa: F401  (registers the schema-mapping SQLite impl)
 from netapps.database import flatten_for, run_with_connection, schemas_of
+from netapps.recorder import LEDGER_TABLE
 from netapps.revision_ids import is_generated, next_revision_id
 from netapps.urls import is_sqlite
 
 log = logging.getLogger("netapps")
 
+VERSION_TABLE = "alembic_version"
+
 # Keys of alembic Config.attributes that netapps uses to hand a run to env.py.
 CONNECTION = "connection"
 TARGET = "netapps_target"
 CONFIGURE_HOOK = "netapps_configure"
+METADATA = "netapps_metadata"
+METADATA_ONLY = "netapps_metadata_only"
 
 
 def run_alembic_env(metadata: MetaData) -> None:
     config = context.config
+    config.attributes[METADATA] = metadata
+    if config.attributes.get(METADATA_ONLY):
+        return  # netapps only wanted the app's models (check, adopt)
     target: Target | None = config.attributes.get(TARGET)
     if target is None:
         if config.config_file_name:
@@ -63,6 +71,11 @@ def _target_for_plain_alembic(config_file: str | None) -> Target:
     return project.target(project.app_for_folder(folder), single_app=True)
 
 
+def comparison_options(target: Target, metadata: MetaData) -> dict[str, Any]:
+    """How the models are compared with the database, the same for autogenerate and check."""
+    return _common_options(target, metadata)
+
+
 def _common_options(target: Target, metadata: MetaData) -> dict[str, Any]:
     schemas = schemas_of(metadata)
     sqlite = is_sqlite(target.url)
@@ -74,14 +87,17 @@ def _common_options(target: Target, metadata: MetaData) -> dict[str, Any]:
         "compare_type": True,
         "process_revision_directives": _number_new_revision,
     }
+
+    def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+        if type_ == "table":
+            # netapps' own bookkeeping is not part of any app's models.
+            return name not in (LEDGER_TABLE, VERSION_TABLE)
+        # Compare only the app's own schemas (and the default one), not every schema.
+        return type_ != "schema" or name is None or name in schemas
+
+    options["include_name"] = include_name
     if schemas and not sqlite:
-
-        def include_name(name: str | None, type_: str, _parent: Any) -> bool:
-            # Compare only the app's own schemas (and the default one), not every schema.
-            return type_ != "schema" or name is None or name in schemas
-
         options["include_schemas"] = True
-        options["include_name"] = include_name
     return options
 
 

@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import BLANK_SCHEMA
 
-from netapps.urls import is_async, is_sqlite
+from netapps.config import Target
+from netapps.errors import NetappsError, UnreachableError
+from netapps.urls import check_driver, is_async, is_sqlite
 
 T = TypeVar("T")
 
@@ -72,15 +73,17 @@ def make_engine(
     schemas: Iterable[str] = (),
     for_migrations: bool = False,
     **kwargs: Any,
-) -> Engine | AsyncEngine:
+) -> Any:
     """An engine for ``url``; async URLs give an AsyncEngine.
 
     ``for_migrations`` takes SQLite's write lock at BEGIN (BEGIN IMMEDIATE), so that two
     writers queue instead of failing half-way with "database is locked".
     """
+    # Imported here: the asyncio extension needs greenlet and costs import time on the fast path.
+    from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
     options: dict[str, Any] = {"poolclass": NullPool, **kwargs}
-    engine: Engine | AsyncEngine
-    engine = create_async_engine(url, **options) if is_async(url) else create_engine(url, **options)
+    engine: Any = create_async_engine(url, **options) if is_async(url) else create_engine(url, **options)
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     if is_sqlite(url):
         _make_sqlite_transactional(sync_engine, "BEGIN IMMEDIATE" if for_migrations else "BEGIN")
@@ -102,6 +105,8 @@ def run_with_connection(
     One code path for both: with an async driver the work runs inside ``run_sync`` on the
     async connection, which hands it the same Connection API.
     """
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     engine = make_engine(url, schemas=schemas, for_migrations=for_migrations)
     if isinstance(engine, AsyncEngine):
         return asyncio.run(_run_async(engine, work))
@@ -112,9 +117,52 @@ def run_with_connection(
         engine.dispose()
 
 
-async def _run_async(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
+async def _run_async(engine: Any, work: Callable[[Connection], T]) -> T:
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(work)
     finally:
         await engine.dispose()
+
+
+def run_on_target(
+    target: Target,
+    work: Callable[[Connection], T],
+    *,
+    schemas: Iterable[str] = (),
+    for_migrations: bool = False,
+) -> T:
+    """:func:`run_with_connection` for an app's database, with failures to connect turned
+    into one line that names the app and the masked URL."""
+    check_driver(target.url, app=target.app.name)
+    started = False
+
+    def run(connection: Connection) -> T:
+        nonlocal started
+        started = True
+        return work(connection)
+
+    try:
+        return run_with_connection(target.url, run, schemas=schemas, for_migrations=for_migrations)
+    except NetappsError:
+        raise
+    except Exception as exc:
+        if started:
+            raise
+        raise UnreachableError(
+            f"{target.app.name}: cannot connect to {target.display_url}: "
+            f"{scrub(first_line(exc), target.url)}; check that the server runs and the "
+            "credentials are right"
+        ) from exc
+
+
+def first_line(exc: BaseException) -> str:
+    lines = [line for line in str(getattr(exc, "orig", None) or exc).splitlines() if line.strip()]
+    return lines[0].strip() if lines else type(exc).__name__
+
+
+def scrub(message: str, url: URL) -> str:
+    """Never let a password reach the screen, even inside a driver's error message."""
+    if url.password:
+        message = message.replace(str(url.password), "***")
+    return message

@@ -1,0 +1,50 @@
+"""SAP_clone's models; ``Base.metadata`` is what Alembic compares the migrations against."""
+
+from sap_clone.models.base import Base
+from sap_clone.models.core import AuditEntry, Ticket
+from sap_clone.models.fi import Approval, CostCenter, CostEntry
+from sap_clone.models.mm import Material, Requisition, StockTransaction
+from sap_clone.models.password_reset import PasswordResetTicket
+from sap_clone.models.pm import Asset, Incident, MaintenanceOrder
+from sap_clone.models.pm_workflow import (
+    WorkflowComponent,
+    WorkflowConfirmation,
+    WorkflowCostSummary,
+    WorkflowDocumentFlow,
+    WorkflowGoodsIssue,
+    WorkflowGoodsReceipt,
+    WorkflowMaintenanceOrder,
+    WorkflowMalfunctionReport,
+    WorkflowOperation,
+    WorkflowPurchaseOrder,
+)
+from sap_clone.models.work_orders import CrmWorkOrder, WorkOrderFlowHistory, WorkOrderMaterial
+
+__all__ = [
+    "Approval",
+    "Asset",
+    "AuditEntry",
+    "Base",
+    "CostCenter",
+    "CostEntry",
+    "CrmWorkOrder",
+    "Incident",
+    "MaintenanceOrder",
+    "Material",
+    "PasswordResetTicket",
+    "Requisition",
+    "StockTransaction",
+    "Ticket",
+    "WorkOrderFlowHistory",
+    "WorkOrderMaterial",
+    "WorkflowComponent",
+    "WorkflowConfirmation",
+    "WorkflowCostSummary",
+    "WorkflowDocumentFlow",
+    "WorkflowGoodsIssue",
+    "WorkflowGoodsReceipt",
+    "WorkflowMaintenanceOrder",
+    "WorkflowMalfunctionReport",
+    "WorkflowOperation",
+    "WorkflowPurchaseOrder",
+]

@@ -1,0 +1,177 @@
+"""An app whose migrations are Alembic revision files.
+
+Reading and planning use the files as text (netapps.revisions); applying, stamping, offline
+SQL, new revisions and merges go through Alembic's own API (``alembic.command``) with the
+connection netapps opened, so the run goes through the app's env.py like any Alembic run.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection
+
+from netapps.alembic_env import CONFIGURE_HOOK, CONNECTION, TARGET
+from netapps.config import Target
+from netapps.database import schemas_of
+from netapps.errors import ConfigError, MigrationFailed, RevisionError
+from netapps.revisions import Revision, RevisionFileError, Step, read_alembic_folder
+from netapps.source import Source, StepCallback
+
+VERSION_TABLE = "alembic_version"
+
+
+class AlembicSource(Source):
+    kind = "alembic"
+    version_table = VERSION_TABLE
+    _schemas: tuple[str, ...] | None = None
+
+    @property
+    def versions_folder(self) -> Path:
+        return self.app.folder / "alembic" / "versions"
+
+    def load(self) -> list[Revision]:
+        if not (self.app.folder / "alembic.ini").is_file():
+            raise ConfigError(f"{self.app.name}: no alembic.ini in {self.app.folder}")
+        try:
+            revisions = read_alembic_folder(self.versions_folder)
+        except RevisionFileError as exc:
+            raise RevisionError(f"{self.app.name}: migration file does not load: {exc}") from None
+        ids = {r.id for r in revisions}
+        for rev in revisions:
+            for parent in rev.parents:
+                if parent not in ids:
+                    raise RevisionError(
+                        f"{self.app.name}: {rev.path.name} names down_revision '{parent}', "
+                        "which no file defines; fix the file"
+                    )
+        return revisions
+
+    def config(self, connection: Connection | None = None, target: Target | None = None) -> Config:
+        cfg = Config(str(self.app.folder / "alembic.ini"), stdout=io.StringIO())
+        if connection is not None:
+            cfg.attributes[CONNECTION] = connection
+        if target is not None:
+            cfg.attributes[TARGET] = target
+        return cfg
+
+    def script(self) -> ScriptDirectory:
+        return ScriptDirectory.from_config(self.config())
+
+    def schemas(self) -> tuple[str, ...]:
+        if self._schemas is None:
+            self._schemas = schemas_of(load_metadata(self))
+        return self._schemas
+
+    def current(self, conn: Connection) -> tuple[str, ...]:
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        heads = tuple(sorted(context.get_current_heads()))
+        if conn.in_transaction():
+            conn.commit()
+        return heads
+
+    def apply(
+        self, conn: Connection, target: Target, destination: str | None, on_step: StepCallback
+    ) -> None:
+        current = self.current(conn)
+        steps = self.steps(current, destination)
+        if not steps:
+            return
+        by_id = self.by_id
+        clock = [time.perf_counter()]
+
+        def on_version_apply(*, ctx: MigrationContext, step: Any, heads: Any, run_args: Any) -> None:
+            if step.is_stamp:
+                return
+            now = time.perf_counter()
+            revision = by_id[step.up_revision_id]
+            on_step(ctx.connection, Step(revision, "up" if step.is_upgrade else "down"), now - clock[0])
+            clock[0] = now
+
+        cfg = self.config(conn, target)
+        cfg.attributes[CONFIGURE_HOOK] = lambda _c, _t: {"on_version_apply": on_version_apply}
+        with _alembic_errors(self.app.name):
+            if steps[0].direction == "up":
+                command.upgrade(cfg, destination or "base")
+            else:
+                command.downgrade(cfg, destination or "base")
+
+    def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
+        with _alembic_errors(self.app.name):
+            command.stamp(self.config(conn, target), revision or "base", purge=True)
+        if conn.in_transaction():
+            conn.commit()
+
+    def offline_sql(self, target: Target, current: tuple[str, ...], destination: str | None) -> str:
+        steps = self.steps(current, destination)
+        if not steps:
+            return ""
+        start = ",".join(current) if current else "base"
+        cfg = self.config(None, target)
+        buffer = io.StringIO()
+        cfg.output_buffer = buffer
+        with _alembic_errors(self.app.name):
+            if steps[0].direction == "up":
+                command.upgrade(cfg, f"{start}:{destination}", sql=True)
+            else:
+                command.downgrade(cfg, f"{start}:{destination or 'base'}", sql=True)
+        return buffer.getvalue()
+
+    def create_revision(self, message: str, *, autogenerate: bool, target: Target) -> list[Path]:
+        cfg = self.config(None, target)
+        with _alembic_errors(self.app.name), redirect_stdout(io.StringIO()):
+            scripts = command.revision(cfg, message=message, autogenerate=autogenerate)
+        items = scripts if isinstance(scripts, list) else [scripts]
+        return [Path(s.path) for s in items if s is not None]
+
+    def merge(self, message: str, target: Target) -> Path:
+        heads = self.heads()
+        if len(heads) < 2:
+            raise RevisionError(f"{self.app.name} has one head ({', '.join(heads) or 'none'}); nothing to merge")
+        cfg = self.config(None, target)
+        with _alembic_errors(self.app.name), redirect_stdout(io.StringIO()):
+            script = command.merge(cfg, revisions=list(heads), message=message)
+        return Path(script.path) if script is not None else self.versions_folder
+
+
+@contextmanager
+def _alembic_errors(app: str) -> Iterator[None]:
+    """Alembic's CommandError is a usage problem; anything raised by a migration is a failure."""
+    try:
+        yield
+    except CommandError as exc:
+        raise RevisionError(f"{app}: {exc}") from exc
+    except (RevisionError, ConfigError):
+        raise
+    except Exception as exc:
+        raise MigrationFailed(f"{app}: migration failed: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def load_metadata(source: AlembicSource) -> Any:
+    """The app's models' MetaData, as its env.py hands it over (no database touched)."""
+    cfg = source.config()
+    cfg.attributes["netapps_metadata_only"] = True
+    script = ScriptDirectory.from_config(cfg)
+    from alembic.runtime.environment import EnvironmentContext
+
+    try:
+        with EnvironmentContext(cfg, script):
+            script.run_env()
+    except Exception as exc:
+        raise RevisionError(f"{source.app.name}: alembic/env.py does not load: {_first_line(exc)}") from exc
+    return cfg.attributes["netapps_metadata"]

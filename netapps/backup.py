@@ -1,0 +1,175 @@
+"""Backups before any change, done for the user (the guide's first best practice).
+
+SQLite: the online backup API, a consistent copy even while others read. PostgreSQL:
+``pg_dump -Fc`` (the password goes through the environment, never the command line). Files
+are ``backups/<app>/<UTC timestamp>-<from>-<to>.<ext>``, mode 0600, the newest N kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from netapps.config import Project, Target
+from netapps.errors import NetappsError, UsageError
+from netapps.urls import is_sqlite, sqlite_path
+
+DEFAULT_KEEP = 10
+
+
+class BackupError(NetappsError):
+    """A backup could not be made; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    size: int
+    created: dt.datetime
+
+
+def backup_dir(project: Project, app: str) -> Path:
+    settings = project.settings.get("backups", {})
+    return (project.root / settings.get("dir", "backups") / app).resolve()
+
+
+def keep_count(project: Project) -> int:
+    return int(project.settings.get("backups", {}).get("keep", DEFAULT_KEEP))
+
+
+def enabled(project: Project) -> bool:
+    return bool(project.settings.get("backups", {}).get("enabled", True))
+
+
+def _label(revision: str | None) -> str:
+    return (revision or "base").replace("/", "_")[:40]
+
+
+def make_backup(project: Project, target: Target, start: str | None, end: str | None) -> Path | None:
+    """Back up ``target``'s database; None when there is nothing to back up yet."""
+    folder = backup_dir(project, target.app.name)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"{stamp}-{_label(start)}-{_label(end)}"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if is_sqlite(target.url):
+        source = sqlite_path(target.url)
+        if source is None or not source.exists():
+            return None
+        path = folder / f"{name}.db"
+        _sqlite_copy(source, path)
+    elif target.url.get_backend_name() == "postgresql":
+        path = folder / f"{name}.dump"
+        _pg_dump(target.url, path)
+    else:
+        raise BackupError(
+            f"{target.app.name}: no backup method for {target.url.get_backend_name()}; "
+            "pass --no-backup to migrate without one"
+        )
+    _prune(folder, keep_count(project))
+    return path
+
+
+def _sqlite_copy(source: Path, destination: Path) -> None:
+    fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(destination)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    os.chmod(destination, 0o600)
+
+
+def _pg_env(url: URL) -> tuple[list[str], dict[str, str]]:
+    args = ["-h", url.host or "localhost", "-p", str(url.port or 5432)]
+    if url.username:
+        args += ["-U", url.username]
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return args, env
+
+
+def _pg_dump(url: URL, path: Path) -> None:
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise BackupError(
+            "pg_dump is not installed, so no backup can be made before migrating PostgreSQL; "
+            "install postgresql-client, or pass --no-backup"
+        )
+    args, env = _pg_env(url)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    done = subprocess.run(
+        [pg_dump, "-Fc", "--no-owner", "-f", str(path), *args, str(url.database)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        path.unlink(missing_ok=True)
+        first = (done.stderr.strip().splitlines() or ["no message"])[0]
+        raise BackupError(f"pg_dump failed, nothing was migrated: {first}")
+
+
+def _prune(folder: Path, keep: int) -> None:
+    files = sorted((p for p in folder.iterdir() if p.suffix in (".db", ".dump")), reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
+
+
+def list_backups(project: Project, app: str) -> list[BackupFile]:
+    folder = backup_dir(project, app)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir(), reverse=True):
+        if path.suffix in (".db", ".dump"):
+            stat = path.stat()
+            found.append(
+                BackupFile(path, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
+            )
+    return found
+
+
+def restore(project: Project, target: Target, file: Path) -> None:
+    if not file.is_file():
+        raise UsageError(f"{file} is not a backup file; `netapps backups {target.app.name}` lists them")
+    if is_sqlite(target.url):
+        if file.suffix != ".db":
+            raise UsageError(f"{file} is not a SQLite backup (.db) for {target.app.name}")
+        destination = sqlite_path(target.url)
+        assert destination is not None
+        src = sqlite3.connect(file)
+        dst = sqlite3.connect(destination)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        return
+    if file.suffix != ".dump":
+        raise UsageError(f"{file} is not a PostgreSQL backup (.dump) for {target.app.name}")
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
+        raise BackupError("pg_restore is not installed; install postgresql-client")
+    args, env = _pg_env(target.url)
+    done = subprocess.run(
+        [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+         "-d", str(target.url.database), *args, str(file)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        first = (done.stderr.strip().splitlines() or ["no message"])[0]
+        raise BackupError(f"pg_restore failed (the transaction was rolled back): {first}")

@@ -1,0 +1,204 @@
+"""Applies a plan to one database: lock, re-check, validate, back up, one transaction per
+step with its ledger row, unlock.
+
+Whoever asks — ``netapps migrate``, ``run_migrations.py``, ``run_all_migrations.py`` — comes
+through :func:`migrate`. Finding nothing to do takes no lock and makes no backup, so an app
+already at head never waits behind another migrator.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from netapps import backup, lock, recorder
+from netapps.config import Project, Target
+from netapps.database import run_on_target, scrub
+from netapps.errors import CheckFailed, MigrationFailed, NetappsError, UsageError
+from netapps.inspector import edited_revisions, read_state
+from netapps.revisions import Step
+from netapps.source import Source
+from netapps.urls import is_sqlite, sqlite_path
+
+#: Progress events: ("step-start" | "step-done", target, step, seconds)
+Progress = Callable[[str, Target, Step, float], None]
+
+
+@dataclass
+class MigrateOptions:
+    destination: str = "head"
+    lock_timeout: float = lock.DEFAULT_TIMEOUT
+    backup: bool = True
+    allow_destructive: bool = False
+    #: Flyway's validate: refuse when an applied migration's file changed.
+    validate: bool = True
+
+
+@dataclass
+class MigrateResult:
+    target: Target
+    start: tuple[str, ...] = ()
+    end: tuple[str, ...] = ()
+    steps: list[tuple[Step, float]] = field(default_factory=list)
+    backup: Path | None = None
+    error: NetappsError | None = None
+    seconds: float = 0.0
+
+    @property
+    def app(self) -> str:
+        return self.target.app.name
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def destructive_refusal(project: Project, steps: list[Step], allow: bool) -> str | None:
+    flagged = [s for s in steps if s.destructive]
+    if not flagged or allow or project.environment != "production":
+        return None
+    names = ", ".join(f"{s.revision.id} ({s.direction})" for s in flagged)
+    return (
+        f"refusing destructive migrations in production: {names}; review them with "
+        "`netapps plan`, then rerun with --allow-destructive"
+    )
+
+
+@contextmanager
+def migration_lock(conn: Connection, target: Target, timeout: float) -> Iterator[None]:
+    path = sqlite_path(target.url)
+    if path is not None:
+        with lock.file_lock(path, target.app.name, timeout):
+            yield
+    elif is_sqlite(target.url):
+        yield  # an in-memory database has one connection: nobody to race with
+    elif target.url.get_backend_name() == "postgresql":
+        with lock.postgres_lock(conn, target.app.name, timeout):
+            yield
+    else:
+        yield
+
+
+def migrate(
+    project: Project,
+    target: Target,
+    source: Source,
+    options: MigrateOptions,
+    progress: Progress | None = None,
+) -> MigrateResult:
+    result = MigrateResult(target=target)
+    began = time.perf_counter()
+    try:
+        if options.destination in ("head", "heads"):
+            source.single_head()
+        run_on_target(
+            target,
+            lambda conn: _migrate_on(conn, project, target, source, options, progress, result),
+            schemas=_schemas_if_needed(target, source),
+            for_migrations=True,
+        )
+    except NetappsError as exc:
+        result.error = exc
+    except Exception as exc:  # a bug or a driver error mid-run: still one line, still reported
+        result.error = MigrationFailed(f"{target.app.name}: {scrub(str(exc).splitlines()[0], target.url)}")
+        result.error.__cause__ = exc
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _schemas_if_needed(target: Target, source: Source) -> tuple[str, ...]:
+    # Only SQLite maps schemas away, and only then do the models need importing for it.
+    return source.schemas() if is_sqlite(target.url) else ()
+
+
+def _migrate_on(
+    conn: Connection,
+    project: Project,
+    target: Target,
+    source: Source,
+    options: MigrateOptions,
+    progress: Progress | None,
+    result: MigrateResult,
+) -> None:
+    state = read_state(conn, source)
+    result.start = result.end = state.current
+    destination = source.resolve(options.destination, state.current)
+    if not source.steps(state.current, destination):
+        return
+    with migration_lock(conn, target, options.lock_timeout):
+        # Another migrator may have finished while we waited: look again under the lock.
+        state = read_state(conn, source)
+        result.start = result.end = state.current
+        destination = source.resolve(options.destination, state.current)
+        steps = source.steps(state.current, destination)
+        if not steps:
+            return
+        _preflight(project, target, source, options, state, steps)
+        # An empty database has nothing to lose: no backup before its first migration.
+        if options.backup and backup.enabled(project) and (state.current or state.user_tables):
+            result.backup = backup.make_backup(
+                project, target, ",".join(state.current) or None, destination
+            )
+        recorder.ensure(conn)
+
+        def on_step(step_conn: Connection, step: Step, seconds: float) -> None:
+            recorder.record(
+                step_conn,
+                app=target.app.name,
+                revision=step.revision.id,
+                direction=step.direction,
+                checksum=step.revision.checksum,
+                seconds=seconds,
+            )
+            result.steps.append((step, seconds))
+            if progress is not None:
+                progress("step-done", target, step, seconds)
+
+        try:
+            source.apply(conn, target, destination, on_step)
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            result.end = source.current(conn)
+
+
+def _preflight(
+    project: Project,
+    target: Target,
+    source: Source,
+    options: MigrateOptions,
+    state: object,
+    steps: list[Step],
+) -> None:
+    from netapps.inspector import DatabaseState
+
+    assert isinstance(state, DatabaseState)
+    app = target.app.name
+    if not state.current and state.user_tables:
+        raise CheckFailed(
+            f"{app}: the database has tables ({', '.join(state.user_tables[:3])}"
+            f"{', …' if len(state.user_tables) > 3 else ''}) but no migration version; run "
+            f"`netapps adopt {app}` to compare them with the models and stamp it"
+        )
+    unknown = [r for r in state.current if r not in source.by_id]
+    if unknown:
+        raise CheckFailed(
+            f"{app}: the database is at {', '.join(unknown)}, which no migration file defines "
+            "(the code is older than the database); deploy the newer code"
+        )
+    if options.validate:
+        edited = edited_revisions(source, state.ledger, state.current)
+        if edited:
+            files = ", ".join(e.revision.path.name for e in edited)
+            raise CheckFailed(
+                f"{app}: applied migration files changed since they ran: {files}; restore them, "
+                f"or accept them with `netapps repair {app}`"
+            )
+    refusal = destructive_refusal(project, steps, options.allow_destructive)
+    if refusal:
+        raise UsageError(f"{app}: {refusal}")

@@ -1,0 +1,238 @@
+"""What netapps shows: Rich tables for people, JSON documents for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from netapps.config import App, Project, Target
+from netapps.executor import MigrateResult
+from netapps.inspector import UP_TO_DATE, AppStatus
+from netapps.recorder import last_applied
+from netapps.revisions import Step
+from netapps.source import Source
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_STATE_STYLE = {UP_TO_DATE: "green", "behind": "yellow", "unreachable": "red", "error": "red"}
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+
+
+def revs(ids: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(ids) if ids else "base"
+
+
+def where(target: Target) -> str:
+    return f"{target.app.label} [{target.environment}] {target.display_url}"
+
+
+# -- apps ----------------------------------------------------------------------------------
+def apps_json(rows: list[tuple[App, Target | None, str]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": app.name,
+            "label": app.label,
+            "folder": str(app.folder),
+            "kind": app.kind,
+            "engine": target.url.get_backend_name() if target else None,
+            "url": target.display_url if target else None,
+            "url_source": target.source if target else None,
+            "error": problem or None,
+        }
+        for app, target, problem in rows
+    ]
+
+
+def apps_table(project: Project, rows: list[tuple[App, Target | None, str]]) -> Table:
+    table = Table(title=f"Apps (environment: {project.environment})")
+    for column in ("app", "folder", "kind", "engine", "database", "from"):
+        table.add_column(column)
+    for app, target, problem in rows:
+        table.add_row(
+            app.name,
+            str(app.folder.relative_to(project.root)),
+            app.kind,
+            target.url.get_backend_name() if target else "?",
+            target.display_url if target else f"[red]{problem}[/red]",
+            target.source if target else "",
+        )
+    return table
+
+
+# -- status --------------------------------------------------------------------------------
+def status_json(statuses: list[AppStatus]) -> list[dict[str, Any]]:
+    return [
+        {
+            "app": s.app,
+            "environment": s.target.environment,
+            "url": s.target.display_url,
+            "current": list(s.current),
+            "heads": list(s.heads),
+            "pending": len(s.pending),
+            "pending_revisions": [step.revision.id for step in s.pending],
+            "state": s.state,
+            "edited": [e.revision.path.name for e in s.edited],
+            "last_migrated_at": s.ledger[-1].applied_at.isoformat() if s.ledger else None,
+            "last_migrated_by": s.ledger[-1].applied_by if s.ledger else None,
+            "error": str(s.error) if s.error else None,
+        }
+        for s in statuses
+    ]
+
+
+def status_table(project: Project, statuses: list[AppStatus]) -> Table:
+    table = Table(title=f"Database status (environment: {project.environment})")
+    for column in ("app", "database", "current", "head", "pending", "state", "last change"):
+        table.add_column(column)
+    for s in statuses:
+        style = _STATE_STYLE.get(s.state, "magenta")
+        state = f"[{style}]{s.state}[/{style}]"
+        if s.edited:
+            state += f"\n[red]edited: {', '.join(e.revision.path.name for e in s.edited)}[/red]"
+        if s.error:
+            state += f"\n[red]{s.error}[/red]"
+        last = ""
+        if s.ledger:
+            entry = s.ledger[-1]
+            last = f"{entry.applied_at:%Y-%m-%d %H:%M} UTC by {entry.applied_by}"
+        table.add_row(
+            s.app,
+            s.target.display_url,
+            revs(s.current) if not s.error else "?",
+            revs(s.heads),
+            str(len(s.pending)),
+            state,
+            last,
+        )
+    return table
+
+
+# -- history -------------------------------------------------------------------------------
+def history_json(source: Source, status: AppStatus) -> dict[str, Any]:
+    applied = source.ancestors(status.current)
+    latest = last_applied(status.ledger)
+    return {
+        "app": status.app,
+        "url": status.target.display_url,
+        "current": list(status.current),
+        "revisions": [
+            {
+                "revision": r.id,
+                "parents": list(r.parents),
+                "message": r.message,
+                "file": str(r.path),
+                "applied": r.id in applied,
+                "current": r.id in status.current,
+                "applied_at": latest[r.id].applied_at.isoformat() if r.id in latest else None,
+                "applied_by": latest[r.id].applied_by if r.id in latest else None,
+                "duration_ms": latest[r.id].duration_ms if r.id in latest else None,
+            }
+            for r in source.revisions
+        ],
+    }
+
+
+def history_table(source: Source, status: AppStatus) -> Table:
+    table = Table(title=f"History of {where(status.target)}")
+    for column in ("", "revision", "message", "applied", "by", "ms"):
+        table.add_column(column)
+    doc = history_json(source, status)
+    for row in doc["revisions"]:
+        mark = "[green]→[/green]" if row["current"] else ("✓" if row["applied"] else " ")
+        table.add_row(
+            mark,
+            row["revision"] + (" (current)" if row["current"] else ""),
+            row["message"],
+            (row["applied_at"] or "")[:19].replace("T", " "),
+            row["applied_by"] or "",
+            "" if row["duration_ms"] is None else str(row["duration_ms"]),
+        )
+    return table
+
+
+# -- plan ----------------------------------------------------------------------------------
+def plan_json(plans: list[tuple[Target, tuple[str, ...], str | None, list[Step]]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "app": target.app.name,
+            "url": target.display_url,
+            "from": list(current),
+            "to": destination,
+            "steps": [
+                {
+                    "revision": s.revision.id,
+                    "direction": s.direction,
+                    "message": s.revision.message,
+                    "file": str(s.revision.path),
+                    "destructive": list(s.destructive),
+                }
+                for s in steps
+            ],
+        }
+        for target, current, destination, steps in plans
+    ]
+
+
+def print_plan(target: Target, current: tuple[str, ...], destination: str | None, steps: list[Step]) -> None:
+    out.print(f"[bold]{where(target)}[/bold]: {revs(current)} → {destination or 'base'}")
+    if not steps:
+        out.print("  nothing to do")
+    for number, step in enumerate(steps, 1):
+        arrow = "upgrade  " if step.direction == "up" else "downgrade"
+        line = f"  {number}. {arrow} {step.revision.id}  {step.revision.message}"
+        out.print(line)
+        for op in step.destructive:
+            out.print(f"     [red]destructive:[/red] {op}")
+
+
+# -- migrate -------------------------------------------------------------------------------
+def migrate_json(results: list[MigrateResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "app": r.app,
+            "url": r.target.display_url,
+            "from": list(r.start),
+            "to": list(r.end),
+            "steps": [
+                {"revision": s.revision.id, "direction": s.direction, "seconds": round(t, 4)}
+                for s, t in r.steps
+            ],
+            "backup": str(r.backup) if r.backup else None,
+            "ok": r.ok,
+            "error": str(r.error) if r.error else None,
+            "exit_code": r.error.exit_code if r.error else 0,
+            "seconds": round(r.seconds, 4),
+        }
+        for r in results
+    ]
+
+
+def migrate_table(results: list[MigrateResult]) -> Table:
+    table = Table(title="Migration summary")
+    for column in ("app", "database", "from", "to", "steps", "time", "result"):
+        table.add_column(column)
+    for r in results:
+        if r.error:
+            outcome = f"[red]failed[/red]: {r.error}"
+        elif r.steps:
+            outcome = "[green]migrated[/green]" + (f"\nbackup: {r.backup}" if r.backup else "")
+        else:
+            outcome = "[green]up to date[/green]"
+        table.add_row(
+            r.app,
+            r.target.display_url,
+            revs(r.start),
+            revs(r.end),
+            str(len(r.steps)),
+            f"{r.seconds:.2f} s",
+            outcome,
+        )
+    return table

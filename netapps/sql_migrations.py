@@ -1,0 +1,484 @@
+"""Plain-SQL migrations: numbered up/down file pairs in a folder, recorded in a version table.
+
+The Salesforce app keeps its schema this way (``Salesforce/migrations``). One noun per section,
+as Django splits its migrations package:
+
+* loader -- :func:`discover` reads the folder into ordered :class:`SqlMigration` objects and
+  :func:`split_statements` cuts a file into statements;
+* recorder -- :func:`applied_versions` / :func:`current_version` read the ``schema_version``
+  table, which :func:`upgrade` and :func:`downgrade` keep;
+* executor -- :func:`upgrade` / :func:`downgrade` apply files, one transaction per migration;
+* authoring -- :func:`next_pair` writes the next empty pair of files.
+
+File names: ``NNN_slug.up.sql`` and ``NNN_slug.down.sql``; where one file cannot serve every
+engine, ``NNN_slug.up.<dialect>.sql`` (``sqlite``, ``postgresql``) is chosen over the plain file
+for that dialect. Versions start at 1 and have no gaps.
+
+Transactions: callers hand over a Connection that is not in a transaction. Each migration runs
+inside its own ``conn.begin()``: its statements and its version row commit together or not at
+all. On SQLite this holds for DDL too, given an engine from :func:`netapps.database.make_engine`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import sqlparse
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from netapps.errors import CheckFailed, ConfigError, MigrationFailed, NetappsError, RevisionError
+
+VERSION_TABLE = "schema_version"
+
+Direction = Literal["up", "down"]
+#: Called after each migration commits: (migration, "up" or "down", seconds it took).
+StepCallback = Callable[["SqlMigration", Direction, float], None]
+#: Called inside a migration's transaction, after its statements: the caller's ledger row
+#: then commits or rolls back together with the migration.
+InTransactionCallback = Callable[[Connection, "SqlMigration", Direction, float], None]
+
+T = TypeVar("T")
+
+_FILE_NAME = re.compile(
+    r"^(?P<version>\d+)_(?P<slug>[a-z0-9]+(?:_[a-z0-9]+)*)"
+    r"\.(?P<direction>up|down)(?:\.(?P<dialect>[a-z0-9]+))?\.sql$"
+)
+_VERSION_WIDTH = 3
+
+_CREATE_VERSION_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (
+    version VARCHAR(32) NOT NULL,
+    description VARCHAR(255) NOT NULL,
+    script VARCHAR(255) NOT NULL,
+    checksum CHAR(64) NOT NULL,
+    applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    execution_ms INTEGER NOT NULL,
+    CONSTRAINT pk_{VERSION_TABLE} PRIMARY KEY (version)
+)
+"""
+
+
+# --------------------------------------------------------------------------------- loader
+
+
+@dataclass(frozen=True)
+class SqlMigration:
+    """One numbered migration, with the files chosen for one dialect."""
+
+    version: str
+    description: str
+    up_path: Path
+    down_path: Path
+    checksum: str  # sha256 of up_path, line endings normalised
+
+    @property
+    def number(self) -> int:
+        return int(self.version)
+
+    @property
+    def script(self) -> str:
+        return self.up_path.name
+
+
+def checksum_of(path: Path) -> str:
+    """sha256 hex of a file's text, with CRLF read as LF so a Windows checkout matches."""
+    data = path.read_bytes().replace(b"\r\n", b"\n")
+    return hashlib.sha256(data).hexdigest()
+
+
+def discover(folder: Path, dialect: str) -> list[SqlMigration]:
+    """The migrations in ``folder`` for ``dialect`` (e.g. ``"sqlite"``), oldest first.
+
+    Files that do not end in ``.sql`` (a README) are ignored; a ``.sql`` file that does not
+    follow the naming scheme, a duplicate or missing version, or a missing up or down file is
+    a :class:`ConfigError` that names the file and what to do.
+    """
+    if not folder.is_dir():
+        raise ConfigError(f"migrations folder {folder} does not exist; create it or fix the path")
+    # version number -> (version text, slug, {(direction, dialect or None): path})
+    found: dict[int, tuple[str, str, dict[tuple[str, str | None], Path]]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.name.endswith(".sql"):
+            continue
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise ConfigError(
+                f"{path}: not a migration file name; rename it NNN_slug.up.sql or "
+                "NNN_slug.down.sql (optionally NNN_slug.up.<dialect>.sql), lowercase slug"
+            )
+        version, slug = match["version"], match["slug"]
+        number = int(version)
+        if number < 1:
+            raise ConfigError(f"{path}: version numbers start at 1; renumber it")
+        entry = found.setdefault(number, (version, slug, {}))
+        if (entry[0], entry[1]) != (version, slug):
+            raise ConfigError(
+                f"{path}: duplicate version {version} (also {entry[0]}_{entry[1]}); "
+                "give one of them the next free number"
+            )
+        entry[2][(match["direction"], match["dialect"])] = path
+
+    migrations: list[SqlMigration] = []
+    for expected, number in enumerate(sorted(found), start=1):
+        version, slug, files = found[number]
+        if number != expected:
+            raise ConfigError(
+                f"{folder}: version {expected:0{_VERSION_WIDTH}d} is missing before "
+                f"{version}_{slug}; renumber the files so versions run 1, 2, 3... without gaps"
+            )
+        up = _pick(files, "up", dialect, folder / f"{version}_{slug}")
+        down = _pick(files, "down", dialect, folder / f"{version}_{slug}")
+        migrations.append(
+            SqlMigration(
+                version=version,
+                description=slug.replace("_", " "),
+                up_path=up,
+                down_path=down,
+                checksum=checksum_of(up),
+            )
+        )
+    return migrations
+
+
+def _pick(
+    files: dict[tuple[str, str | None], Path], direction: str, dialect: str, stem: Path
+) -> Path:
+    chosen = files.get((direction, dialect)) or files.get((direction, None))
+    if chosen is not None:
+        return chosen
+    others = sorted(p.name for (d, _), p in files.items() if d == direction)
+    if others:
+        raise ConfigError(
+            f"{stem}: no {direction} file for {dialect} (only {', '.join(others)}); "
+            f"add {stem.name}.{direction}.sql or {stem.name}.{direction}.{dialect}.sql"
+        )
+    existing = min(files.values())
+    if direction == "down":
+        raise ConfigError(
+            f"{existing}: no down file; add {stem.name}.down.sql that undoes it "
+            "(every migration needs one)"
+        )
+    raise ConfigError(f"{existing}: no up file; add {stem.name}.up.sql or remove {existing.name}")
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of a SQL script, without the empty or comment-only pieces."""
+    statements: list[str] = []
+    for piece in sqlparse.split(sql):
+        if sqlparse.format(piece, strip_comments=True).strip().strip(";").strip():
+            statements.append(piece.strip())
+    return statements
+
+
+def find(migrations: Sequence[SqlMigration], version: str) -> SqlMigration:
+    """The migration numbered ``version`` ("2" and "002" alike), or a RevisionError."""
+    if version.isdigit():
+        for migration in migrations:
+            if migration.number == int(version):
+                return migration
+    known = ", ".join(m.version for m in migrations) or "none"
+    raise RevisionError(f"unknown version {version!r}; known versions: {known}")
+
+
+# ------------------------------------------------------------------------------- recorder
+
+
+@dataclass(frozen=True)
+class AppliedRow:
+    """One row of the version table: a migration that is applied."""
+
+    version: str
+    description: str
+    script: str
+    checksum: str
+    applied_at: dt.datetime  # UTC, timezone-aware
+    execution_ms: int
+
+
+def _in_transaction(conn: Connection, work: Callable[[], T]) -> T:
+    """Run ``work`` in a transaction of its own, or in the caller's if one is open."""
+    if conn.in_transaction():
+        return work()
+    with conn.begin():
+        return work()
+
+
+def _has_version_table(conn: Connection) -> bool:
+    return inspect(conn).has_table(VERSION_TABLE)
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):  # SQLite keeps CURRENT_TIMESTAMP as UTC text
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def applied_versions(conn: Connection) -> list[AppliedRow]:
+    """The applied migrations, oldest first; [] when the version table does not exist."""
+
+    def read() -> list[AppliedRow]:
+        if not _has_version_table(conn):
+            return []
+        rows = conn.execute(
+            text(
+                "SELECT version, description, script, checksum, applied_at, execution_ms "
+                f"FROM {VERSION_TABLE}"
+            )
+        ).all()
+        applied = [
+            AppliedRow(
+                version=row.version,
+                description=row.description,
+                script=row.script,
+                checksum=row.checksum.strip(),
+                applied_at=_utc(row.applied_at),
+                execution_ms=int(row.execution_ms),
+            )
+            for row in rows
+        ]
+        return sorted(applied, key=lambda row: int(row.version))
+
+    return _in_transaction(conn, read)
+
+
+def current_version(conn: Connection) -> str | None:
+    """The newest applied version, or None when nothing is applied."""
+    applied = applied_versions(conn)
+    return applied[-1].version if applied else None
+
+
+def edited(applied: Sequence[AppliedRow], migrations: Sequence[SqlMigration]) -> list[str]:
+    """Applied migrations whose up file changed since, one line each (empty when none)."""
+    by_number = {m.number: m for m in migrations}
+    problems = []
+    for row in applied:
+        migration = by_number.get(int(row.version))
+        if migration is not None and migration.checksum != row.checksum:
+            problems.append(
+                f"{migration.up_path.name} changed after it was applied as version "
+                f"{row.version}; restore it and put the change in a new migration"
+            )
+    return problems
+
+
+def create_version_table_sql() -> str:
+    return _CREATE_VERSION_TABLE
+
+
+def record(conn: Connection, migration: SqlMigration, execution_ms: int) -> None:
+    """Mark ``migration`` applied (in the caller's transaction)."""
+    _record(conn, migration, execution_ms)
+
+
+def _record(conn: Connection, migration: SqlMigration, execution_ms: int) -> None:
+    conn.execute(
+        text(
+            f"INSERT INTO {VERSION_TABLE} "
+            "(version, description, script, checksum, execution_ms) "
+            "VALUES (:version, :description, :script, :checksum, :execution_ms)"
+        ),
+        {
+            "version": migration.version,
+            "description": migration.description,
+            "script": migration.script,
+            "checksum": migration.checksum,
+            "execution_ms": execution_ms,
+        },
+    )
+
+
+def _unrecord(conn: Connection, version: str) -> None:
+    conn.execute(text(f"DELETE FROM {VERSION_TABLE} WHERE version = :v"), {"v": version})
+
+
+# ------------------------------------------------------------------------------- executor
+
+
+def _require_no_transaction(conn: Connection) -> None:
+    if conn.in_transaction():
+        raise NetappsError(
+            "sql_migrations needs a Connection outside a transaction: it commits each "
+            "migration itself; commit or roll back first"
+        )
+    if conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
+        # pysqlite left in charge of BEGIN commits before every DDL statement, so a failing
+        # migration would stay half-applied. make_engine hands BEGIN to SQLAlchemy.
+        dbapi_connection = conn.connection.dbapi_connection
+        if getattr(dbapi_connection, "isolation_level", None) is not None:
+            raise NetappsError(
+                "this SQLite connection commits DDL statement by statement; create the engine "
+                "with netapps.database.make_engine so a migration is all or nothing"
+            )
+
+
+def _applied_in(conn: Connection, migrations: Sequence[SqlMigration]) -> list[AppliedRow]:
+    applied = applied_versions(conn)
+    known = {m.number for m in migrations}
+    unknown = [row.version for row in applied if int(row.version) not in known]
+    if unknown:
+        raise RevisionError(
+            f"the database has version {unknown[-1]} applied, which the migrations folder does "
+            "not have; use the folder the database was migrated with"
+        )
+    return applied
+
+
+def _run(
+    conn: Connection,
+    migration: SqlMigration,
+    direction: Direction,
+    in_transaction: InTransactionCallback | None = None,
+) -> float:
+    """Run one file and its version-table change in one transaction; seconds taken."""
+    path = migration.up_path if direction == "up" else migration.down_path
+    statements = split_statements(path.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    current = "(version table)"
+    try:
+        with conn.begin():
+            for number, statement in enumerate(statements, start=1):
+                current = f"statement {number} ({_summary(statement)})"
+                # no_parameters: the driver gets the text as is, so a literal % needs no
+                # doubling (psycopg and psycopg2 would read it as a placeholder otherwise).
+                conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
+            current = "(version table)"
+            elapsed = time.perf_counter() - started
+            if direction == "up":
+                _record(conn, migration, round(elapsed * 1000))
+            else:
+                _unrecord(conn, migration.version)
+            if in_transaction is not None:
+                in_transaction(conn, migration, direction, elapsed)
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise MigrationFailed(
+            f"{path.name}: {current} failed: {cause}; version {migration.version} was rolled "
+            "back, earlier versions stay as they were"
+        ) from exc
+    return time.perf_counter() - started
+
+
+def _summary(statement: str, width: int = 80) -> str:
+    flat = " ".join(sqlparse.format(statement, strip_comments=True).split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
+def upgrade(
+    conn: Connection,
+    migrations: Sequence[SqlMigration],
+    target: str | None = None,
+    on_step: StepCallback | None = None,
+    in_transaction: InTransactionCallback | None = None,
+) -> list[SqlMigration]:
+    """Apply the pending migrations up to ``target`` (None or "head": all); those applied.
+
+    Each migration commits on its own; a failure rolls that one back, raises
+    :class:`MigrationFailed`, and leaves the earlier ones applied. Applied files that were
+    edited since are a :class:`CheckFailed` before anything runs.
+    """
+    _require_no_transaction(conn)
+    with conn.begin():
+        conn.exec_driver_sql(_CREATE_VERSION_TABLE)
+    applied = _applied_in(conn, migrations)
+    problems = edited(applied, migrations)
+    if problems:
+        raise CheckFailed(problems[0])
+    last = migrations[-1].number if migrations else 0
+    stop = last if target in (None, "head") else find(migrations, target).number
+    done = {int(row.version) for row in applied}
+    if done and stop < max(done):
+        raise RevisionError(
+            f"target {target} is below the current version {max(done):0{_VERSION_WIDTH}d}; "
+            "use downgrade to go back"
+        )
+    ran: list[SqlMigration] = []
+    for migration in migrations:
+        if migration.number > stop or migration.number in done:
+            continue
+        seconds = _run(conn, migration, "up", in_transaction)
+        ran.append(migration)
+        if on_step is not None:
+            on_step(migration, "up", seconds)
+    return ran
+
+
+def downgrade(
+    conn: Connection,
+    migrations: Sequence[SqlMigration],
+    target: str | None = None,
+    on_step: StepCallback | None = None,
+    in_transaction: InTransactionCallback | None = None,
+) -> list[SqlMigration]:
+    """Undo the applied migrations above ``target`` (None or "base": all), newest first.
+
+    Each down file and the deletion of its version row commit together; returns the
+    migrations undone.
+    """
+    _require_no_transaction(conn)
+    stop = 0 if target in (None, "base") else find(migrations, target).number
+    applied = _applied_in(conn, migrations)
+    by_number = {m.number: m for m in migrations}
+    ran: list[SqlMigration] = []
+    for row in reversed(applied):
+        migration = by_number[int(row.version)]
+        if migration.number <= stop:
+            break
+        seconds = _run(conn, migration, "down", in_transaction)
+        ran.append(migration)
+        if on_step is not None:
+            on_step(migration, "down", seconds)
+    return ran
+
+
+# ------------------------------------------------------------------------------ authoring
+
+
+def slugify(message: str) -> str:
+    """``"Add case SLA fields!"`` -> ``"add_case_sla_fields"``."""
+    return "_".join(re.findall(r"[a-z0-9]+", message.lower()))
+
+
+def next_pair(folder: Path, message: str) -> tuple[Path, Path]:
+    """Create the next ``NNN_slug.up.sql`` / ``.down.sql`` in ``folder``; their paths."""
+    slug = slugify(message)
+    if not slug:
+        raise ConfigError(f"message {message!r} has no letters or digits; describe the change")
+    folder.mkdir(parents=True, exist_ok=True)
+    numbers = [
+        int(match["version"])
+        for path in folder.iterdir()
+        if (match := _FILE_NAME.match(path.name)) is not None
+    ]
+    version = f"{max(numbers, default=0) + 1:0{_VERSION_WIDTH}d}"
+    up = folder / f"{version}_{slug}.up.sql"
+    down = folder / f"{version}_{slug}.down.sql"
+    summary = " ".join(message.split())
+    _create(
+        up,
+        f"-- {version} {summary}\n"
+        "-- Portable SQL (SQLite and PostgreSQL); statements end with ';'. Where one file\n"
+        f"-- cannot serve both, add {version}_{slug}.up.<dialect>.sql beside this one.\n\n",
+    )
+    try:
+        _create(down, f"-- {version} {summary}: undo exactly what {up.name} does.\n\n")
+    except BaseException:
+        up.unlink()
+        raise
+    return up, down
+
+
+def _create(path: Path, content: str) -> None:
+    """Write a new file; an existing one is a ConfigError, never overwritten."""
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(content)
+    except FileExistsError:
+        raise ConfigError(f"{path} already exists; pick another message or remove it") from None

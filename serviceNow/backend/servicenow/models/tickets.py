@@ -1,0 +1,93 @@
+"""Tickets and their approvals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from netapps.model_types import Money, UTCDateTime, choice
+
+from .base import Base, created_at, updated_at
+
+TICKET_TYPES = ("incident", "service_request", "change_request", "problem")
+TICKET_STATUSES = (
+    "draft",
+    "submitted",
+    "pending_approval",
+    "approved",
+    "rejected",
+    "in_progress",
+    "resolved",
+    "closed",
+    "cancelled",
+)
+APPROVAL_STATUSES = ("pending", "approved", "rejected")
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (CheckConstraint("estimated_cost >= 0", name="estimated_cost_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_number: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    ticket_type: Mapped[str] = mapped_column(
+        choice(*TICKET_TYPES, name="ticket_type"),
+        index=True,
+        default="incident",
+        server_default=text("'incident'"),
+    )
+    status: Mapped[str] = mapped_column(
+        choice(*TICKET_STATUSES, name="status"),
+        index=True,
+        default="draft",
+        server_default=text("'draft'"),
+    )
+    priority: Mapped[str] = mapped_column(
+        String(20), index=True, default="medium", server_default=text("'medium'")
+    )
+    category: Mapped[str | None] = mapped_column(String(100), index=True)
+    subcategory: Mapped[str | None] = mapped_column(String(100))
+    requester_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    assigned_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    assignment_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment_groups.id", ondelete="SET NULL"), index=True
+    )
+    contact_number: Mapped[str | None] = mapped_column(String(50))
+    preferred_contact: Mapped[str | None] = mapped_column(String(50))
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    business_justification: Mapped[str | None] = mapped_column(Text)
+    estimated_cost: Mapped[Decimal | None] = mapped_column(Money)
+    due_date: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
+    external_sys_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    external_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = created_at()
+    updated_at: Mapped[dt.datetime] = updated_at()
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    approver_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(
+        choice(*APPROVAL_STATUSES, name="status"),
+        index=True,
+        default="pending",
+        server_default=text("'pending'"),
+    )
+    comments: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = created_at()
