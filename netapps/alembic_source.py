@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 
 from netapps.alembic_env import CONFIGURE_HOOK, CONNECTION, TARGET
 from netapps.config import Target
@@ -74,8 +74,13 @@ class AlembicSource(Source):
         return self._schemas
 
     def current(self, conn: Connection) -> tuple[str, ...]:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        heads = tuple(sorted(context.get_current_heads()))
+        # Read the version table directly: the same answer as MigrationContext's, without
+        # configuring a migration context just to look.
+        if not inspect(conn).has_table(VERSION_TABLE):
+            heads: tuple[str, ...] = ()
+        else:
+            rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+            heads = tuple(sorted(rows))
         if conn.in_transaction():
             conn.commit()
         return heads
@@ -87,6 +92,17 @@ class AlembicSource(Source):
         steps = self.steps(current, destination)
         if not steps:
             return
+        on_version_apply = self.version_apply_hook(on_step)
+        cfg = self.config(conn, target)
+        cfg.attributes[CONFIGURE_HOOK] = lambda _c, _t: {"on_version_apply": on_version_apply}
+        with _alembic_errors(self.app.name):
+            if steps[0].direction == "up":
+                command.upgrade(cfg, destination or "base")
+            else:
+                command.downgrade(cfg, destination or "base")
+
+    def version_apply_hook(self, on_step: StepCallback) -> Any:
+        """Alembic's on_version_apply, called in each migration's transaction -> on_step."""
         by_id = self.by_id
         clock = [time.perf_counter()]
 
@@ -95,16 +111,11 @@ class AlembicSource(Source):
                 return
             now = time.perf_counter()
             revision = by_id[step.up_revision_id]
-            on_step(ctx.connection, Step(revision, "up" if step.is_upgrade else "down"), now - clock[0])
+            direction = "up" if step.is_upgrade else "down"
+            on_step(ctx.connection, Step(revision, direction), now - clock[0])
             clock[0] = now
 
-        cfg = self.config(conn, target)
-        cfg.attributes[CONFIGURE_HOOK] = lambda _c, _t: {"on_version_apply": on_version_apply}
-        with _alembic_errors(self.app.name):
-            if steps[0].direction == "up":
-                command.upgrade(cfg, destination or "base")
-            else:
-                command.downgrade(cfg, destination or "base")
+        return on_version_apply
 
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
         with _alembic_errors(self.app.name):

@@ -53,13 +53,16 @@ def flatten_for(url: URL, metadata: MetaData) -> MetaData:
     return flat
 
 
-def _make_sqlite_transactional(sync_engine: Engine, begin: str) -> None:
+def _make_sqlite_transactional(sync_engine: Engine, begin: str, foreign_keys: bool) -> None:
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand BEGIN to us: pysqlite would otherwise commit before every DDL statement.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if foreign_keys:
+            # SQLite ignores foreign keys (and their ON DELETE rules) unless asked, per connection.
+            cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -77,7 +80,9 @@ def make_engine(
     """An engine for ``url``; async URLs give an AsyncEngine.
 
     ``for_migrations`` takes SQLite's write lock at BEGIN (BEGIN IMMEDIATE), so that two
-    writers queue instead of failing half-way with "database is locked".
+    writers queue instead of failing half-way with "database is locked", and leaves SQLite's
+    foreign-key enforcement off: batch mode rebuilds tables by copy-and-rename, which an
+    enforcing connection would turn into cascading deletes. Every other engine enforces them.
     """
     # Imported here: the asyncio extension needs greenlet and costs import time on the fast path.
     from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -86,7 +91,9 @@ def make_engine(
     engine: Any = create_async_engine(url, **options) if is_async(url) else create_engine(url, **options)
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     if is_sqlite(url):
-        _make_sqlite_transactional(sync_engine, "BEGIN IMMEDIATE" if for_migrations else "BEGIN")
+        _make_sqlite_transactional(
+            sync_engine, "BEGIN IMMEDIATE" if for_migrations else "BEGIN", not for_migrations
+        )
     translate = schema_translate_map(url, schemas)
     if translate:
         engine = engine.execution_options(schema_translate_map=translate)

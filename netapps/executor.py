@@ -125,10 +125,39 @@ def _migrate_on(
     progress: Progress | None,
     result: MigrateResult,
 ) -> None:
+    with guarded_run(conn, project, target, source, options, result, progress) as run:
+        if run is not None:
+            source.apply(conn, target, run.destination, run.on_step)
+
+
+@dataclass
+class GuardedRun:
+    destination: str | None
+    steps: list[Step]
+    on_step: Callable[[Connection, Step, float], None]
+
+
+@contextmanager
+def guarded_run(
+    conn: Connection,
+    project: Project,
+    target: Target,
+    source: Source,
+    options: MigrateOptions,
+    result: MigrateResult,
+    progress: Progress | None = None,
+) -> Iterator[GuardedRun | None]:
+    """Everything around applying steps: yields None when there is nothing to do, else the
+    destination, the steps and the callback that records each step in the ledger.
+
+    Shared by ``netapps`` (through :func:`migrate`) and by plain ``alembic upgrade`` in an
+    app folder (through the shared env.py), so both lock, validate, back up and record alike.
+    """
     state = read_state(conn, source)
     result.start = result.end = state.current
     destination = source.resolve(options.destination, state.current)
     if not source.steps(state.current, destination):
+        yield None
         return
     with migration_lock(conn, target, options.lock_timeout):
         # Another migrator may have finished while we waited: look again under the lock.
@@ -137,6 +166,7 @@ def _migrate_on(
         destination = source.resolve(options.destination, state.current)
         steps = source.steps(state.current, destination)
         if not steps:
+            yield None
             return
         _preflight(project, target, source, options, state, steps)
         # An empty database has nothing to lose: no backup before its first migration.
@@ -160,7 +190,7 @@ def _migrate_on(
                 progress("step-done", target, step, seconds)
 
         try:
-            source.apply(conn, target, destination, on_step)
+            yield GuardedRun(destination, steps, on_step)
         finally:
             if conn.in_transaction():
                 conn.rollback()

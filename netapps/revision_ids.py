@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# Alembic's version_num column is VARCHAR(32).
-MAX_ID_LENGTH = 32
+# netapps creates Alembic's version table with VARCHAR(64) (Alembic's default is 32).
+MAX_ID_LENGTH = 64
 _GENERATED = re.compile(r"^[0-9a-f]{12}$")
 _NUMBERED = re.compile(r"^(\d+)_")
 

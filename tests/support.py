@@ -76,3 +76,39 @@ def connect(url: URL, schemas: tuple[str, ...] = ()) -> Iterator[Connection]:
 def inspector(url: URL) -> Iterator[Inspector]:
     with connect(url) as conn:
         yield inspect(conn)
+
+
+LABELS = {"sap": "SAP_clone", "mulesoft": "Mulesoft", "servicenow": "ServiceNow", "salesforce": "Salesforce"}
+KINDS = {"sap": "alembic", "mulesoft": "alembic", "servicenow": "alembic", "salesforce": "sql"}
+
+
+def write_config(path: Path, folders: dict[str, Path], backups: Path, urls: dict[str, str] | None = None) -> Path:
+    """A netapps.toml naming ``folders`` (absolute), with backups written under ``backups``."""
+    lines = ['environments = ["dev", "production"]', "", "[backups]", f'dir = "{backups}"', ""]
+    for app, folder in folders.items():
+        url = (urls or {}).get(app, f"sqlite:///./{app}.db")
+        lines += [
+            f"[apps.{app}]",
+            f'label = "{LABELS[app]}"',
+            f'folder = "{folder}"',
+            f'kind = "{KINDS[app]}"',
+            f'url_env = "{app.upper()}_DATABASE_URL"',
+            f'database.dev = {{ url = "{url}" }}',
+            f'database.production = {{ url = "{url}" }}',
+            "",
+        ]
+    path.write_text("\n".join(lines))
+    return path
+
+
+def copy_app(app: str, destination: Path) -> Path:
+    """A copy of an app's folder (migrations, models, alembic.ini) that a test may change."""
+    import shutil
+
+    target = destination / APP_FOLDERS[app].name
+    shutil.copytree(
+        APP_FOLDERS[app],
+        target,
+        ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__", "backups"),
+    )
+    return target

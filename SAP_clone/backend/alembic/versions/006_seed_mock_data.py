@@ -6,7 +6,8 @@ A data migration. The tables are described here with lightweight ``sa.table()`` 
 not change what this revision does. Every row has a fixed key; the downgrade deletes exactly
 those keys and nothing a user added. A seeded parent row (ticket, asset, material, cost
 center) that a user's own row still references is kept, so that the downgrade neither fails
-on a RESTRICT rule nor cascades into (or nulls out references in) the user's rows.
+on a RESTRICT rule nor cascades into (or nulls out references in) the user's rows; upgrading
+again inserts only the seeded rows that are missing.
 
 Revision ID: 006_seed_mock_data
 Revises: 005_create_fi_tables
@@ -16,9 +17,12 @@ Create Date: 2024-01-15 00:05:00
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from netapps.ops import dialect_name
 
 revision: str = "006_seed_mock_data"
 down_revision: str | Sequence[str] | None = "005_create_fi_tables"
@@ -27,124 +31,143 @@ depends_on: str | Sequence[str] | None = None
 
 UTC = dt.UTC
 
-tickets = sa.table(
-    "tickets",
-    sa.column("ticket_id", sa.String),
-    sa.column("ticket_type", sa.String),
-    sa.column("module", sa.String),
-    sa.column("priority", sa.String),
-    sa.column("status", sa.String),
-    sa.column("title", sa.String),
-    sa.column("description", sa.Text),
-    sa.column("sla_deadline", sa.DateTime(timezone=True)),
-    sa.column("assigned_to", sa.String),
-    sa.column("created_by", sa.String),
-    sa.column("correlation_id", sa.String),
-    schema="core",
-)
-audit_entries = sa.table("audit_entries", sa.column("ticket_id", sa.String), schema="core")
-assets = sa.table(
-    "assets",
-    sa.column("asset_id", sa.String),
-    sa.column("asset_type", sa.String),
-    sa.column("name", sa.String),
-    sa.column("location", sa.String),
-    sa.column("installation_date", sa.Date),
-    sa.column("status", sa.String),
-    sa.column("description", sa.Text),
-    schema="pm",
-)
-maintenance_orders = sa.table(
-    "maintenance_orders",
-    sa.column("order_id", sa.String),
-    sa.column("asset_id", sa.String),
-    sa.column("ticket_id", sa.String),
-    sa.column("order_type", sa.String),
-    sa.column("status", sa.String),
-    sa.column("description", sa.Text),
-    sa.column("scheduled_date", sa.Date),
-    sa.column("completed_date", sa.Date),
-    sa.column("created_by", sa.String),
-    schema="pm",
-)
-incidents = sa.table(
-    "incidents",
-    sa.column("incident_id", sa.String),
-    sa.column("asset_id", sa.String),
-    sa.column("ticket_id", sa.String),
-    sa.column("fault_type", sa.String),
-    sa.column("description", sa.Text),
-    sa.column("reported_by", sa.String),
-    sa.column("reported_at", sa.DateTime(timezone=True)),
-    sa.column("resolved_at", sa.DateTime(timezone=True)),
-    schema="pm",
-)
-materials = sa.table(
-    "materials",
-    sa.column("material_id", sa.String),
-    sa.column("description", sa.String),
-    sa.column("quantity", sa.Integer),
-    sa.column("unit_of_measure", sa.String),
-    sa.column("reorder_level", sa.Integer),
-    sa.column("storage_location", sa.String),
-    schema="mm",
-)
-stock_transactions = sa.table(
-    "stock_transactions",
-    sa.column("transaction_id", sa.String),
-    sa.column("material_id", sa.String),
-    sa.column("quantity_change", sa.Integer),
-    sa.column("transaction_type", sa.String),
-    sa.column("transaction_date", sa.DateTime(timezone=True)),
-    sa.column("performed_by", sa.String),
-    sa.column("reference_doc", sa.String),
-    sa.column("notes", sa.Text),
-    schema="mm",
-)
-requisitions = sa.table(
-    "requisitions",
-    sa.column("material_id", sa.String),
-    sa.column("cost_center_id", sa.String),
-    sa.column("ticket_id", sa.String),
-    schema="mm",
-)
-cost_centers = sa.table(
-    "cost_centers",
-    sa.column("cost_center_id", sa.String),
-    sa.column("name", sa.String),
-    sa.column("budget_amount", sa.Numeric(15, 2)),
-    sa.column("fiscal_year", sa.Integer),
-    sa.column("responsible_manager", sa.String),
-    sa.column("description", sa.Text),
-    schema="fi",
-)
-cost_entries = sa.table(
-    "cost_entries",
-    sa.column("entry_id", sa.String),
-    sa.column("cost_center_id", sa.String),
-    sa.column("ticket_id", sa.String),
-    sa.column("amount", sa.Numeric(15, 2)),
-    sa.column("cost_type", sa.String),
-    sa.column("description", sa.Text),
-    sa.column("entry_date", sa.Date),
-    sa.column("created_by", sa.String),
-    schema="fi",
-)
-approvals = sa.table(
-    "approvals",
-    sa.column("approval_id", sa.String),
-    sa.column("cost_center_id", sa.String),
-    sa.column("ticket_id", sa.String),
-    sa.column("amount", sa.Numeric(15, 2)),
-    sa.column("justification", sa.Text),
-    sa.column("decision", sa.String),
-    sa.column("requested_by", sa.String),
-    sa.column("requested_at", sa.DateTime(timezone=True)),
-    sa.column("decided_by", sa.String),
-    sa.column("decided_at", sa.DateTime(timezone=True)),
-    sa.column("comments", sa.Text),
-    schema="fi",
-)
+#: table -> (schema, columns) for every table this revision writes or checks: only the columns
+#: it uses, as lightweight ``sa.table()`` definitions built when the migration runs (see _table).
+TABLES: dict[str, tuple[str, list[tuple[str, Any]]]] = {
+    "tickets": (
+        "core",
+        [
+            ("ticket_id", sa.String),
+            ("ticket_type", sa.String),
+            ("module", sa.String),
+            ("priority", sa.String),
+            ("status", sa.String),
+            ("title", sa.String),
+            ("description", sa.Text),
+            ("sla_deadline", sa.DateTime(timezone=True)),
+            ("assigned_to", sa.String),
+            ("created_by", sa.String),
+            ("correlation_id", sa.String),
+        ],
+    ),
+    "audit_entries": (
+        "core",
+        [
+            ("ticket_id", sa.String),
+        ],
+    ),
+    "assets": (
+        "pm",
+        [
+            ("asset_id", sa.String),
+            ("asset_type", sa.String),
+            ("name", sa.String),
+            ("location", sa.String),
+            ("installation_date", sa.Date),
+            ("status", sa.String),
+            ("description", sa.Text),
+        ],
+    ),
+    "maintenance_orders": (
+        "pm",
+        [
+            ("order_id", sa.String),
+            ("asset_id", sa.String),
+            ("ticket_id", sa.String),
+            ("order_type", sa.String),
+            ("status", sa.String),
+            ("description", sa.Text),
+            ("scheduled_date", sa.Date),
+            ("completed_date", sa.Date),
+            ("created_by", sa.String),
+        ],
+    ),
+    "incidents": (
+        "pm",
+        [
+            ("incident_id", sa.String),
+            ("asset_id", sa.String),
+            ("ticket_id", sa.String),
+            ("fault_type", sa.String),
+            ("description", sa.Text),
+            ("reported_by", sa.String),
+            ("reported_at", sa.DateTime(timezone=True)),
+            ("resolved_at", sa.DateTime(timezone=True)),
+        ],
+    ),
+    "materials": (
+        "mm",
+        [
+            ("material_id", sa.String),
+            ("description", sa.String),
+            ("quantity", sa.Integer),
+            ("unit_of_measure", sa.String),
+            ("reorder_level", sa.Integer),
+            ("storage_location", sa.String),
+        ],
+    ),
+    "stock_transactions": (
+        "mm",
+        [
+            ("transaction_id", sa.String),
+            ("material_id", sa.String),
+            ("quantity_change", sa.Integer),
+            ("transaction_type", sa.String),
+            ("transaction_date", sa.DateTime(timezone=True)),
+            ("performed_by", sa.String),
+            ("reference_doc", sa.String),
+            ("notes", sa.Text),
+        ],
+    ),
+    "requisitions": (
+        "mm",
+        [
+            ("material_id", sa.String),
+            ("cost_center_id", sa.String),
+            ("ticket_id", sa.String),
+        ],
+    ),
+    "cost_centers": (
+        "fi",
+        [
+            ("cost_center_id", sa.String),
+            ("name", sa.String),
+            ("budget_amount", sa.Numeric(15, 2)),
+            ("fiscal_year", sa.Integer),
+            ("responsible_manager", sa.String),
+            ("description", sa.Text),
+        ],
+    ),
+    "cost_entries": (
+        "fi",
+        [
+            ("entry_id", sa.String),
+            ("cost_center_id", sa.String),
+            ("ticket_id", sa.String),
+            ("amount", sa.Numeric(15, 2)),
+            ("cost_type", sa.String),
+            ("description", sa.Text),
+            ("entry_date", sa.Date),
+            ("created_by", sa.String),
+        ],
+    ),
+    "approvals": (
+        "fi",
+        [
+            ("approval_id", sa.String),
+            ("cost_center_id", sa.String),
+            ("ticket_id", sa.String),
+            ("amount", sa.Numeric(15, 2)),
+            ("justification", sa.Text),
+            ("decision", sa.String),
+            ("requested_by", sa.String),
+            ("requested_at", sa.DateTime(timezone=True)),
+            ("decided_by", sa.String),
+            ("decided_at", sa.DateTime(timezone=True)),
+            ("comments", sa.Text),
+        ],
+    ),
+}
 
 TICKETS = [
     {
@@ -370,47 +393,79 @@ APPROVALS = [
 ]
 
 #: Parents first (insert order); the downgrade goes the other way.
-SEED: list[tuple[sa.TableClause, str, list[dict[str, object]]]] = [
-    (tickets, "ticket_id", TICKETS),
-    (assets, "asset_id", ASSETS),
-    (maintenance_orders, "order_id", MAINTENANCE_ORDERS),
-    (incidents, "incident_id", INCIDENTS),
-    (materials, "material_id", MATERIALS),
-    (stock_transactions, "transaction_id", STOCK_TRANSACTIONS),
-    (cost_centers, "cost_center_id", COST_CENTERS),
-    (cost_entries, "entry_id", COST_ENTRIES),
-    (approvals, "approval_id", APPROVALS),
+SEED: list[tuple[str, str, list[dict[str, object]]]] = [
+    ("tickets", "ticket_id", TICKETS),
+    ("assets", "asset_id", ASSETS),
+    ("maintenance_orders", "order_id", MAINTENANCE_ORDERS),
+    ("incidents", "incident_id", INCIDENTS),
+    ("materials", "material_id", MATERIALS),
+    ("stock_transactions", "transaction_id", STOCK_TRANSACTIONS),
+    ("cost_centers", "cost_center_id", COST_CENTERS),
+    ("cost_entries", "entry_id", COST_ENTRIES),
+    ("approvals", "approval_id", APPROVALS),
 ]
 
 #: The rows (of tables that exist at this revision) that reference each seeded parent.
-REFERENCES: dict[str, list[tuple[sa.TableClause, str]]] = {
+REFERENCES: dict[str, list[tuple[str, str]]] = {
     "tickets": [
-        (audit_entries, "ticket_id"),
-        (maintenance_orders, "ticket_id"),
-        (incidents, "ticket_id"),
-        (requisitions, "ticket_id"),
-        (cost_entries, "ticket_id"),
-        (approvals, "ticket_id"),
+        ("audit_entries", "ticket_id"),
+        ("maintenance_orders", "ticket_id"),
+        ("incidents", "ticket_id"),
+        ("requisitions", "ticket_id"),
+        ("cost_entries", "ticket_id"),
+        ("approvals", "ticket_id"),
     ],
-    "assets": [(maintenance_orders, "asset_id"), (incidents, "asset_id")],
-    "materials": [(stock_transactions, "material_id"), (requisitions, "material_id")],
+    "assets": [("maintenance_orders", "asset_id"), ("incidents", "asset_id")],
+    "materials": [("stock_transactions", "material_id"), ("requisitions", "material_id")],
     "cost_centers": [
-        (cost_entries, "cost_center_id"),
-        (approvals, "cost_center_id"),
-        (requisitions, "cost_center_id"),
+        ("cost_entries", "cost_center_id"),
+        ("approvals", "cost_center_id"),
+        ("requisitions", "cost_center_id"),
     ],
 }
 
 
+def _table(name: str) -> sa.TableClause:
+    """A lightweight table for ``name``.
+
+    The schema is resolved here, when the migration runs, and left out on SQLite: unlike
+    ``sa.Table``, a ``sa.table()`` clause does not take part in ``schema_translate_map``, so
+    netapps' mapping of schema names on SQLite does not reach it.
+    """
+    schema, columns = TABLES[name]
+    return sa.table(
+        name,
+        *(sa.column(column, type_) for column, type_ in columns),
+        schema=None if dialect_name() == "sqlite" else schema,
+    )
+
+
 def upgrade() -> None:
-    for table, _key, rows in SEED:
-        op.bulk_insert(table, rows)
+    for name, key, rows in SEED:
+        table = _table(name)
+        op.bulk_insert(table, _missing(table, key, rows))
+
+
+def _missing(
+    table: sa.TableClause, key: str, rows: list[dict[str, object]]
+) -> list[dict[str, object]]:
+    """The rows whose key is not in the table yet: a downgrade keeps a seeded row that a user's
+    row references, and upgrading again must not fail on it. (Offline, all rows.)"""
+    if op.get_context().as_sql:
+        return rows
+    keys = [row[key] for row in rows]
+    found = set(
+        op.get_bind().execute(sa.select(table.c[key]).where(table.c[key].in_(keys))).scalars()
+    )
+    return [row for row in rows if row[key] not in found]
 
 
 def downgrade() -> None:
-    for table, key, rows in reversed(SEED):
+    for name, key, rows in reversed(SEED):
+        table = _table(name)
         key_column = table.c[key]
         condition = key_column.in_([row[key] for row in rows])
-        for child, column in REFERENCES.get(table.name, []):
+        for child_name, column in REFERENCES.get(name, []):
+            child = _table(child_name)
             condition = condition & ~sa.exists().where(child.c[column] == key_column)
         op.execute(table.delete().where(condition))

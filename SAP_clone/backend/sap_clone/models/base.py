@@ -38,4 +38,3 @@ def updated_at_column() -> Mapped[dt.datetime]:
 def key_column() -> Mapped[str]:
     """A text primary key."""
     return mapped_column(String(KEY_LENGTH), primary_key=True)
-

@@ -27,7 +27,7 @@ class Ticket(Base):
     """A ticket (TKT-PM-20240115-0001) raised in one module."""
 
     __tablename__ = "tickets"
-    __table_args__ = {"schema": "core"}
+    __table_args__ = ({"schema": "core"},)
 
     ticket_id: Mapped[str] = key_column()
     ticket_type: Mapped[str] = mapped_column(
@@ -58,7 +58,7 @@ class AuditEntry(Base):
     """One change to a ticket; deleted with its ticket."""
 
     __tablename__ = "audit_entries"
-    __table_args__ = {"schema": "core"}
+    __table_args__ = ({"schema": "core"},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[str] = mapped_column(

@@ -41,7 +41,7 @@ class CostCenter(Base):
 
 class CostEntry(Base):
     __tablename__ = "cost_entries"
-    __table_args__ = {"schema": "fi"}
+    __table_args__ = ({"schema": "fi"},)
 
     entry_id: Mapped[str] = key_column()
     cost_center_id: Mapped[str] = mapped_column(

@@ -43,7 +43,7 @@ class StockTransaction(Base):
     """A stock movement. Materials with movements cannot be deleted (RESTRICT)."""
 
     __tablename__ = "stock_transactions"
-    __table_args__ = {"schema": "mm"}
+    __table_args__ = ({"schema": "mm"},)
 
     transaction_id: Mapped[str] = key_column()
     material_id: Mapped[str] = mapped_column(

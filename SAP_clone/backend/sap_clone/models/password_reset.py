@@ -63,9 +63,7 @@ class PasswordResetTicket(Base):
     __tablename__ = "password_reset_tickets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    sap_ticket_id: Mapped[str] = mapped_column(
-        String(50), nullable=False, unique=True, index=True
-    )
+    sap_ticket_id: Mapped[str] = mapped_column(String(50), nullable=False, unique=True, index=True)
     servicenow_ticket_id: Mapped[str | None] = mapped_column(String(50), index=True)
     username: Mapped[str] = mapped_column(String(USER_LENGTH), nullable=False, index=True)
     user_email: Mapped[str | None] = mapped_column(String(255))

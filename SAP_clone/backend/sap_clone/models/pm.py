@@ -26,7 +26,7 @@ FAULT_TYPES = ("fault", "outage", "degradation")
 
 class Asset(Base):
     __tablename__ = "assets"
-    __table_args__ = {"schema": "pm"}
+    __table_args__ = ({"schema": "pm"},)
 
     asset_id: Mapped[str] = key_column()
     asset_type: Mapped[str] = mapped_column(
@@ -55,7 +55,7 @@ class Asset(Base):
 
 class MaintenanceOrder(Base):
     __tablename__ = "maintenance_orders"
-    __table_args__ = {"schema": "pm"}
+    __table_args__ = ({"schema": "pm"},)
 
     order_id: Mapped[str] = key_column()
     asset_id: Mapped[str] = mapped_column(
@@ -85,7 +85,7 @@ class MaintenanceOrder(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = {"schema": "pm"}
+    __table_args__ = ({"schema": "pm"},)
 
     incident_id: Mapped[str] = key_column()
     asset_id: Mapped[str] = mapped_column(

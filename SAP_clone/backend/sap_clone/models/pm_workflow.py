@@ -205,7 +205,7 @@ class WorkflowGoodsIssue(Base):
 
 class WorkflowConfirmation(Base):
     __tablename__ = "workflow_confirmations"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = ({"schema": SCHEMA},)
 
     confirmation_number: Mapped[str] = mapped_column(String(DOC_LENGTH), primary_key=True)
     order_number: Mapped[str] = _order_number()
@@ -232,7 +232,7 @@ class WorkflowConfirmation(Base):
 
 class WorkflowMalfunctionReport(Base):
     __tablename__ = "workflow_malfunction_reports"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = ({"schema": SCHEMA},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_number: Mapped[str] = _order_number()
@@ -252,7 +252,7 @@ class WorkflowDocumentFlow(Base):
     (``predecessor_id``; the first document has none)."""
 
     __tablename__ = "workflow_document_flow"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = ({"schema": SCHEMA},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_number: Mapped[str] = _order_number()
@@ -274,7 +274,7 @@ class WorkflowCostSummary(Base):
     """Planned and actual costs of one order (one row per order)."""
 
     __tablename__ = "workflow_cost_summaries"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = ({"schema": SCHEMA},)
 
     order_number: Mapped[str] = mapped_column(
         String(DOC_LENGTH), ForeignKey(ORDER_FK, ondelete="CASCADE"), primary_key=True
@@ -287,11 +287,7 @@ class WorkflowCostSummary(Base):
         Money, nullable=False, server_default="0"
     )
     actual_labor_cost: Mapped[Decimal] = mapped_column(Money, nullable=False, server_default="0")
-    actual_material_cost: Mapped[Decimal] = mapped_column(
-        Money, nullable=False, server_default="0"
-    )
-    actual_external_cost: Mapped[Decimal] = mapped_column(
-        Money, nullable=False, server_default="0"
-    )
+    actual_material_cost: Mapped[Decimal] = mapped_column(Money, nullable=False, server_default="0")
+    actual_external_cost: Mapped[Decimal] = mapped_column(Money, nullable=False, server_default="0")
     currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="EUR")
     updated_at: Mapped[dt.datetime] = updated_at_column()

@@ -35,7 +35,7 @@ WORK_ORDER_PRIORITIES = ("low", "medium", "high", "urgent")
 
 class CrmWorkOrder(Base):
     __tablename__ = "crm_work_orders"
-    __table_args__ = {"schema": "pm"}
+    __table_args__ = ({"schema": "pm"},)
 
     work_order_id: Mapped[str] = key_column()
     #: The CRM's own id of the case / work order (one SAP work order per CRM record).
@@ -119,7 +119,7 @@ class WorkOrderFlowHistory(Base):
     """Every flow-status change of a work order: from, to, by, when, note."""
 
     __tablename__ = "work_order_flow_history"
-    __table_args__ = {"schema": "pm"}
+    __table_args__ = ({"schema": "pm"},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     work_order_id: Mapped[str] = mapped_column(
@@ -129,9 +129,7 @@ class WorkOrderFlowHistory(Base):
         index=True,
     )
     from_status: Mapped[str | None] = mapped_column(choice(*FLOW_STATUSES, name="from_status"))
-    to_status: Mapped[str] = mapped_column(
-        choice(*FLOW_STATUSES, name="to_status"), nullable=False
-    )
+    to_status: Mapped[str] = mapped_column(choice(*FLOW_STATUSES, name="to_status"), nullable=False)
     changed_by: Mapped[str] = mapped_column(String(USER_LENGTH), nullable=False)
     changed_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), nullable=False, server_default=utc_now(), index=True
