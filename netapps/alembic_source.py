@@ -106,7 +106,9 @@ class AlembicSource(Source):
         by_id = self.by_id
         clock = [time.perf_counter()]
 
-        def on_version_apply(*, ctx: MigrationContext, step: Any, heads: Any, run_args: Any) -> None:
+        def on_version_apply(
+            *, ctx: MigrationContext, step: Any, heads: Any, run_args: Any
+        ) -> None:
             if step.is_stamp:
                 return
             now = time.perf_counter()
@@ -148,7 +150,9 @@ class AlembicSource(Source):
     def merge(self, message: str, target: Target) -> Path:
         heads = self.heads()
         if len(heads) < 2:
-            raise RevisionError(f"{self.app.name} has one head ({', '.join(heads) or 'none'}); nothing to merge")
+            raise RevisionError(
+                f"{self.app.name} has one head ({', '.join(heads) or 'none'}); nothing to merge"
+            )
         cfg = self.config(None, target)
         with _alembic_errors(self.app.name), redirect_stdout(io.StringIO()):
             script = command.merge(cfg, revisions=list(heads), message=message)
@@ -184,5 +188,7 @@ def load_metadata(source: AlembicSource) -> Any:
         with EnvironmentContext(cfg, script):
             script.run_env()
     except Exception as exc:
-        raise RevisionError(f"{source.app.name}: alembic/env.py does not load: {_first_line(exc)}") from exc
+        raise RevisionError(
+            f"{source.app.name}: alembic/env.py does not load: {_first_line(exc)}"
+        ) from exc
     return cfg.attributes["netapps_metadata"]

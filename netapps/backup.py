@@ -52,7 +52,9 @@ def _label(revision: str | None) -> str:
     return (revision or "base").replace("/", "_")[:40]
 
 
-def make_backup(project: Project, target: Target, start: str | None, end: str | None) -> Path | None:
+def make_backup(
+    project: Project, target: Target, start: str | None, end: str | None
+) -> Path | None:
     """Back up ``target``'s database; None when there is nothing to back up yet."""
     folder = backup_dir(project, target.app.name)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -143,7 +145,9 @@ def list_backups(project: Project, app: str) -> list[BackupFile]:
 
 def restore(project: Project, target: Target, file: Path) -> None:
     if not file.is_file():
-        raise UsageError(f"{file} is not a backup file; `netapps backups {target.app.name}` lists them")
+        raise UsageError(
+            f"{file} is not a backup file; `netapps backups {target.app.name}` lists them"
+        )
     if is_sqlite(target.url):
         if file.suffix != ".db":
             raise UsageError(f"{file} is not a SQLite backup (.db) for {target.app.name}")
@@ -164,8 +168,17 @@ def restore(project: Project, target: Target, file: Path) -> None:
         raise BackupError("pg_restore is not installed; install postgresql-client")
     args, env = _pg_env(target.url)
     done = subprocess.run(
-        [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-         "-d", str(target.url.database), *args, str(file)],
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "-d",
+            str(target.url.database),
+            *args,
+            str(file),
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -57,7 +57,9 @@ def compare_models(target: Target, source: Source) -> list[str]:
     from netapps.alembic_source import load_metadata
 
     metadata = load_metadata(source)  # type: ignore[arg-type]
-    return run_on_target(target, lambda conn: _compare(conn, target, metadata), schemas=source.schemas())
+    return run_on_target(
+        target, lambda conn: _compare(conn, target, metadata), schemas=source.schemas()
+    )
 
 
 def compare_models_on_scratch(target: Target, source: Source) -> list[str]:
@@ -105,13 +107,25 @@ def check_target(target: Target, source: Source, allow_pending: bool) -> list[tu
         )
     if status.state == UNVERSIONED:
         findings.append(("tables present but no migration version", f"netapps adopt {app}"))
+    for step in status.pending:
+        if step.destructive:
+            findings.append(
+                (
+                    f"pending migration {step.revision.id} is destructive: {step.destructive[0]}",
+                    "review it; in production migrate it with --allow-destructive",
+                )
+            )
     if status.state == BEHIND and not allow_pending:
         pending = ", ".join(s.revision.id for s in status.pending)
         findings.append((f"{len(status.pending)} pending: {pending}", f"netapps migrate {app}"))
     if len(heads) <= 1:
         try:
             at_head = status.state not in (BEHIND, UNVERSIONED) and not status.unknown
-            diffs = compare_models(target, source) if at_head else compare_models_on_scratch(target, source)
+            diffs = (
+                compare_models(target, source)
+                if at_head
+                else compare_models_on_scratch(target, source)
+            )
         except NetappsError as exc:
             diffs = [f"could not compare models with migrations: {exc}"]
         for diff in diffs:
@@ -131,11 +145,15 @@ def adopt(target: Target, source: Source) -> list[str]:
     if status.error:
         raise status.error
     if status.current:
-        raise UsageError(f"{app} is already versioned (at {', '.join(status.current)}); nothing to adopt")
+        raise UsageError(
+            f"{app} is already versioned (at {', '.join(status.current)}); nothing to adopt"
+        )
     if not status.user_tables:
         raise UsageError(f"{app}'s database has no tables; run `netapps migrate {app}` instead")
     if source.kind != "alembic":
-        raise UsageError(f"{app} is a SQL-file app: adopt needs models to compare with; stamp it explicitly")
+        raise UsageError(
+            f"{app} is a SQL-file app: adopt needs models to compare with; stamp it explicitly"
+        )
     differences = compare_models(target, source)
     if differences:
         return differences
@@ -146,8 +164,12 @@ def adopt(target: Target, source: Source) -> list[str]:
         recorder.ensure(conn)
         with conn.begin():
             recorder.record(
-                conn, app=app, revision=head or "base", direction="stamp",
-                checksum=source.by_id[head].checksum if head else "", seconds=0.0,
+                conn,
+                app=app,
+                revision=head or "base",
+                direction="stamp",
+                checksum=source.by_id[head].checksum if head else "",
+                seconds=0.0,
             )
 
     run_on_target(target, work, for_migrations=True)
@@ -166,8 +188,12 @@ def repair(target: Target, source: Source) -> list[str]:
         with conn.begin():
             for edited in status.edited:
                 recorder.record(
-                    conn, app=target.app.name, revision=edited.revision.id, direction="repair",
-                    checksum=edited.revision.checksum, seconds=0.0,
+                    conn,
+                    app=target.app.name,
+                    revision=edited.revision.id,
+                    direction="repair",
+                    checksum=edited.revision.checksum,
+                    seconds=0.0,
                 )
 
     run_on_target(target, work)

@@ -130,7 +130,9 @@ def history_command(app: AppArg, json_output: JsonOpt = False) -> None:
 
 
 # -- planning and applying ------------------------------------------------------------------
-def _plan_for(target: Target, source: Source, spec: str) -> tuple[tuple[str, ...], str | None, list[Step]]:
+def _plan_for(
+    target: Target, source: Source, spec: str
+) -> tuple[tuple[str, ...], str | None, list[Step]]:
     status = status_of(target, source)
     if status.error:
         raise status.error
@@ -209,7 +211,9 @@ def _finish(results: list[MigrateResult], json_output: bool) -> None:
 
 LockOpt = Annotated[
     float,
-    typer.Option("--lock-timeout", help="Seconds to wait for another migrator's lock (default 300)."),
+    typer.Option(
+        "--lock-timeout", help="Seconds to wait for another migrator's lock (default 300)."
+    ),
 ]
 NoBackupOpt = Annotated[bool, typer.Option("--no-backup", help="Do not back up before changing.")]
 DestructiveOpt = Annotated[
@@ -244,7 +248,9 @@ def migrate_command(
     _finish(_run_migrations(project, targets, options, json_output), json_output)
 
 
-def _move(app: str, revision: str, json_output: bool, options: MigrateOptions, direction: str) -> None:
+def _move(
+    app: str, revision: str, json_output: bool, options: MigrateOptions, direction: str
+) -> None:
     project = _project()
     _, target, source = _one(project, app)
     status = status_of(target, source)
@@ -276,7 +282,15 @@ def upgrade_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Upgrade one app to REV."""
-    _move(app, revision, json_output, MigrateOptions(lock_timeout=lock_timeout, backup=not no_backup, allow_destructive=allow_destructive), "up")
+    _move(
+        app,
+        revision,
+        json_output,
+        MigrateOptions(
+            lock_timeout=lock_timeout, backup=not no_backup, allow_destructive=allow_destructive
+        ),
+        "up",
+    )
 
 
 @cli.command("downgrade", context_settings=_NEGATIVE_ARGS)
@@ -289,11 +303,23 @@ def downgrade_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Downgrade one app to REV (a backup is made first)."""
-    _move(app, revision, json_output, MigrateOptions(lock_timeout=lock_timeout, backup=not no_backup, allow_destructive=allow_destructive), "down")
+    _move(
+        app,
+        revision,
+        json_output,
+        MigrateOptions(
+            lock_timeout=lock_timeout, backup=not no_backup, allow_destructive=allow_destructive
+        ),
+        "down",
+    )
 
 
 @cli.command("stamp")
-def stamp_command(app: AppArg, revision: Annotated[str, typer.Argument(help="Revision, head or base.")], json_output: JsonOpt = False) -> None:
+def stamp_command(
+    app: AppArg,
+    revision: Annotated[str, typer.Argument(help="Revision, head or base.")],
+    json_output: JsonOpt = False,
+) -> None:
     """Record REV as the database's revision without running any migration."""
     from netapps.database import run_on_target
     from netapps.recorder import ensure, record
@@ -313,12 +339,20 @@ def stamp_command(app: AppArg, revision: Annotated[str, typer.Argument(help="Rev
         source.stamp(conn, target, destination)
         ensure(conn)
         with conn.begin():
-            record(conn, app=target.app.name, revision=destination or "base", direction="stamp",
-                   checksum=source.by_id[destination].checksum if destination else "", seconds=0.0)
+            record(
+                conn,
+                app=target.app.name,
+                revision=destination or "base",
+                direction="stamp",
+                checksum=source.by_id[destination].checksum if destination else "",
+                seconds=0.0,
+            )
 
     run_on_target(target, work, for_migrations=True)
     if json_output:
-        report.emit_json({"app": target.app.name, "url": target.display_url, "stamped": destination})
+        report.emit_json(
+            {"app": target.app.name, "url": target.display_url, "stamped": destination}
+        )
     else:
         report.out.print(f"{target.app.name}: stamped {destination or 'base'}")
 
@@ -327,7 +361,9 @@ def stamp_command(app: AppArg, revision: Annotated[str, typer.Argument(help="Rev
 def revision_command(
     app: AppArg,
     message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")],
-    autogenerate: Annotated[bool, typer.Option("--autogenerate", help="Compare models with the database.")] = False,
+    autogenerate: Annotated[
+        bool, typer.Option("--autogenerate", help="Compare models with the database.")
+    ] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Create the app's next revision (numbered NNN_slug); --autogenerate fills it from the models."""
@@ -361,7 +397,9 @@ def merge_command(
 @cli.command("check")
 def check_command(
     apps: AppsArg = None,
-    allow_pending: Annotated[bool, typer.Option("--allow-pending", help="Pending migrations are not a finding.")] = False,
+    allow_pending: Annotated[
+        bool, typer.Option("--allow-pending", help="Pending migrations are not a finding.")
+    ] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """The CI gate: one head per app, models match migrations, nothing pending, no edited file."""
@@ -371,7 +409,9 @@ def check_command(
     findings: list[dict[str, str]] = []
     for target in _targets(project, apps):
         for problem, fix in check_target(target, source_for(target), allow_pending):
-            findings.append({"app": target.app.name, "url": target.display_url, "finding": problem, "fix": fix})
+            findings.append(
+                {"app": target.app.name, "url": target.display_url, "finding": problem, "fix": fix}
+            )
     if json_output:
         report.emit_json({"ok": not findings, "findings": findings})
     else:
@@ -393,14 +433,20 @@ def adopt_command(app: AppArg, json_output: JsonOpt = False) -> None:
     _announce(target, json_output)
     differences = adopt(target, source)
     if json_output:
-        report.emit_json({"app": target.app.name, "adopted": not differences, "differences": differences})
+        report.emit_json(
+            {"app": target.app.name, "adopted": not differences, "differences": differences}
+        )
     else:
         if differences:
-            report.out.print(f"[red]{target.app.name}: the tables differ from the models at head; nothing stamped[/red]")
+            report.out.print(
+                f"[red]{target.app.name}: the tables differ from the models at head; nothing stamped[/red]"
+            )
             for d in differences:
                 report.out.print(f"  - {d}")
         else:
-            report.out.print(f"[green]{target.app.name}: schema matches the models; stamped head[/green]")
+            report.out.print(
+                f"[green]{target.app.name}: schema matches the models; stamped head[/green]"
+            )
     if differences:
         raise typer.Exit(errors.EXIT_CHECK_FAILED)
 
@@ -419,7 +465,9 @@ def repair_command(app: AppArg, json_output: JsonOpt = False) -> None:
         for line in accepted:
             report.out.print(f"{target.app.name}: accepted {line}")
     else:
-        report.out.print(f"{target.app.name}: no applied migration file has changed; nothing to repair")
+        report.out.print(
+            f"{target.app.name}: no applied migration file has changed; nothing to repair"
+        )
 
 
 # -- backups -------------------------------------------------------------------------------
@@ -429,10 +477,14 @@ def backups_command(app: AppArg, json_output: JsonOpt = False) -> None:
     project = _project()
     found = backups_module.list_backups(project, project.find(app).name)
     if json_output:
-        report.emit_json([{"file": str(b.path), "size": b.size, "created": b.created.isoformat()} for b in found])
+        report.emit_json(
+            [{"file": str(b.path), "size": b.size, "created": b.created.isoformat()} for b in found]
+        )
         return
     if not found:
-        report.out.print(f"no backups in {backups_module.backup_dir(project, project.find(app).name)}")
+        report.out.print(
+            f"no backups in {backups_module.backup_dir(project, project.find(app).name)}"
+        )
     for b in found:
         report.out.print(f"{b.created:%Y-%m-%d %H:%M:%S} UTC  {b.size:>10} bytes  {b.path}")
 
@@ -482,7 +534,9 @@ def main(argv: list[str] | None = None) -> int:
         report.err.print("interrupted")
         return 130
     except Exception as exc:
-        report.err.print(f"[red]unexpected error:[/red] {type(exc).__name__}: {exc}; rerun with --debug for the traceback")
+        report.err.print(
+            f"[red]unexpected error:[/red] {type(exc).__name__}: {exc}; rerun with --debug for the traceback"
+        )
         if State.debug:
             traceback.print_exc()
         return errors.EXIT_UNEXPECTED
@@ -490,4 +544,3 @@ def main(argv: list[str] | None = None) -> int:
 
 def console_main() -> None:
     sys.exit(main(sys.argv[1:]))
-

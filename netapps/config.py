@@ -169,7 +169,9 @@ def load_project(start: Path | None = None, environment: str | None = None) -> P
         try:
             kind = spec["kind"]
             if kind not in ("alembic", "sql"):
-                raise ConfigError(f"{config_path}: app '{name}' has kind '{kind}'; use alembic or sql")
+                raise ConfigError(
+                    f"{config_path}: app '{name}' has kind '{kind}'; use alembic or sql"
+                )
             apps.append(
                 App(
                     name=name,

@@ -88,7 +88,9 @@ def make_engine(
     from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
     options: dict[str, Any] = {"poolclass": NullPool, **kwargs}
-    engine: Any = create_async_engine(url, **options) if is_async(url) else create_engine(url, **options)
+    engine: Any = (
+        create_async_engine(url, **options) if is_async(url) else create_engine(url, **options)
+    )
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     if is_sqlite(url):
         _make_sqlite_transactional(

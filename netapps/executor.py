@@ -105,7 +105,9 @@ def migrate(
     except NetappsError as exc:
         result.error = exc
     except Exception as exc:  # a bug or a driver error mid-run: still one line, still reported
-        result.error = MigrationFailed(f"{target.app.name}: {scrub(str(exc).splitlines()[0], target.url)}")
+        result.error = MigrationFailed(
+            f"{target.app.name}: {scrub(str(exc).splitlines()[0], target.url)}"
+        )
         result.error.__cause__ = exc
     result.seconds = time.perf_counter() - began
     return result

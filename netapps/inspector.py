@@ -89,7 +89,11 @@ def status_of(target: Target, source: Source) -> AppStatus:
         status.error = exc
         status.state = UNREACHABLE if exc.exit_code == 3 else ERROR
         return status
-    status.current, status.ledger, status.user_tables = state.current, state.ledger, state.user_tables
+    status.current, status.ledger, status.user_tables = (
+        state.current,
+        state.ledger,
+        state.user_tables,
+    )
     known = set(source.by_id)
     status.unknown = tuple(r for r in status.current if r not in known)
     status.edited = edited_revisions(source, status.ledger, status.current)

@@ -26,8 +26,10 @@ def ensure_dependencies(root: Path) -> None:
     missing = [name for name in REQUIRED if importlib.util.find_spec(name) is None]
     if not missing:
         return
-    venv_python = root / ".venv" / "bin" / "python"
-    if venv_python.exists() and Path(sys.executable).resolve() != venv_python.resolve():
+    venv = root / ".venv"
+    venv_python = venv / "bin" / "python"
+    # Compare environments, not executables: a venv's python is a symlink to the base one.
+    if venv_python.exists() and Path(sys.prefix).resolve() != venv.resolve():
         os.execv(str(venv_python), [str(venv_python), *sys.argv])
     sys.stderr.write(
         f"error: missing Python packages ({', '.join(missing)}); run `make migrate` in {root} "

@@ -86,7 +86,9 @@ def file_lock(database: Path, app: str, timeout: float) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "holder unknown"
+                    holder = (
+                        os.pread(fd, 200, 0).decode(errors="replace").strip() or "holder unknown"
+                    )
                     raise LockTimeout(
                         f"{app}: another migrator holds the migration lock on {database} "
                         f"({holder}) and did not release it within {timeout:g} s; wait for it, "
@@ -94,7 +96,9 @@ def file_lock(database: Path, app: str, timeout: float) -> Iterator[None]:
                     ) from None
                 time.sleep(_POLL_SECONDS)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{who()} pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+        os.pwrite(
+            fd, f"{who()} pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0
+        )
         try:
             yield
         finally:

@@ -159,7 +159,9 @@ def history_table(source: Source, status: AppStatus) -> Table:
 
 
 # -- plan ----------------------------------------------------------------------------------
-def plan_json(plans: list[tuple[Target, tuple[str, ...], str | None, list[Step]]]) -> list[dict[str, Any]]:
+def plan_json(
+    plans: list[tuple[Target, tuple[str, ...], str | None, list[Step]]],
+) -> list[dict[str, Any]]:
     return [
         {
             "app": target.app.name,
@@ -181,7 +183,9 @@ def plan_json(plans: list[tuple[Target, tuple[str, ...], str | None, list[Step]]
     ]
 
 
-def print_plan(target: Target, current: tuple[str, ...], destination: str | None, steps: list[Step]) -> None:
+def print_plan(
+    target: Target, current: tuple[str, ...], destination: str | None, steps: list[Step]
+) -> None:
     out.print(f"[bold]{where(target)}[/bold]: {revs(current)} → {destination or 'base'}")
     if not steps:
         out.print("  nothing to do")

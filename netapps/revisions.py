@@ -111,7 +111,7 @@ def read_alembic_file(path: Path) -> Revision:
                     ) from None
     revision = values.get("revision")
     if not isinstance(revision, str):
-        raise RevisionFileError(f"{path}: no `revision = \"...\"` line; is this a migration file?")
+        raise RevisionFileError(f'{path}: no `revision = "..."` line; is this a migration file?')
     down = values.get("down_revision")
     parents: tuple[str, ...]
     if down is None:

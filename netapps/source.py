@@ -148,9 +148,11 @@ class Source:
                     )
                 position = parents[0] if parents else None
             else:
-                children = [r.id for r in self.revisions if position in r.parents] if position else [
-                    r.id for r in self.revisions if not r.parents
-                ]
+                children = (
+                    [r.id for r in self.revisions if position in r.parents]
+                    if position
+                    else [r.id for r in self.revisions if not r.parents]
+                )
                 if not children:
                     raise RevisionError(
                         f"{self.app.name}: cannot go {offset} steps up: only {moved} revisions "
@@ -174,9 +176,7 @@ class Source:
         order = [r.id for r in self.revisions]
         if destination is not None and destination not in applied:
             return [
-                Step(self.by_id[rid], "up")
-                for rid in order
-                if rid in wanted and rid not in applied
+                Step(self.by_id[rid], "up") for rid in order if rid in wanted and rid not in applied
             ]
         return [
             Step(self.by_id[rid], "down")

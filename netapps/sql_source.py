@@ -48,7 +48,9 @@ class SqlSource(Source):
                     path=migration.up_path,
                     checksum=migration.checksum,
                     destructive_up=destructive_operations(migration.up_path.read_text(), sql=True),
-                    destructive_down=destructive_operations(migration.down_path.read_text(), sql=True),
+                    destructive_down=destructive_operations(
+                        migration.down_path.read_text(), sql=True
+                    ),
                 )
             )
             previous = migration.version
@@ -70,8 +72,14 @@ class SqlSource(Source):
             return
         by_id = self.by_id
 
-        def step_done(step_conn: Connection, migration: sqlm.SqlMigration, direction: str, seconds: float) -> None:
-            on_step(step_conn, Step(by_id[migration.version], "up" if direction == "up" else "down"), seconds)
+        def step_done(
+            step_conn: Connection, migration: sqlm.SqlMigration, direction: str, seconds: float
+        ) -> None:
+            on_step(
+                step_conn,
+                Step(by_id[migration.version], "up" if direction == "up" else "down"),
+                seconds,
+            )
 
         if steps[0].direction == "up":
             sqlm.upgrade(conn, self.migrations, destination, in_transaction=step_done)
@@ -102,7 +110,9 @@ class SqlSource(Source):
             migration = by_version[step.revision.id]
             path = migration.up_path if step.direction == "up" else migration.down_path
             chunks.append(f"-- {step.direction}grade {migration.version}: {path.name}")
-            chunks.extend(s.rstrip().rstrip(";") + ";" for s in sqlm.split_statements(path.read_text()))
+            chunks.extend(
+                s.rstrip().rstrip(";") + ";" for s in sqlm.split_statements(path.read_text())
+            )
             if step.direction == "up":
                 chunks.append(
                     f"INSERT INTO {sqlm.VERSION_TABLE} (version, description, script, checksum, "
@@ -111,7 +121,9 @@ class SqlSource(Source):
                     f"'{migration.script}', '{migration.checksum}', 0);"
                 )
             else:
-                chunks.append(f"DELETE FROM {sqlm.VERSION_TABLE} WHERE version = '{migration.version}';")
+                chunks.append(
+                    f"DELETE FROM {sqlm.VERSION_TABLE} WHERE version = '{migration.version}';"
+                )
         return "\n".join(chunks) + ("\n" if chunks else "")
 
     def create_revision(self, message: str, *, autogenerate: bool, target: Target) -> list[Path]:

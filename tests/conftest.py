@@ -27,7 +27,9 @@ ENGINES = ("sqlite", "postgresql")
 
 def _answers(host: str, port: int) -> bool:
     try:
-        with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres", connect_timeout=3):
+        with psycopg.connect(
+            host=host, port=port, user="postgres", dbname="postgres", connect_timeout=3
+        ):
             return True
     except psycopg.Error:
         return False
@@ -95,12 +97,16 @@ def pg_database(postgres_server: tuple[str, int]) -> Iterator[URL]:
     """A fresh, empty PostgreSQL database for one test (sync psycopg URL), dropped after."""
     host, port = postgres_server
     name = f"netapps_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=host, port=port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         yield make_url(f"postgresql+psycopg://postgres@{host}:{port}/{name}")
     finally:
-        with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host=host, port=port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -78,11 +78,18 @@ def inspector(url: URL) -> Iterator[Inspector]:
         yield inspect(conn)
 
 
-LABELS = {"sap": "SAP_clone", "mulesoft": "Mulesoft", "servicenow": "ServiceNow", "salesforce": "Salesforce"}
+LABELS = {
+    "sap": "SAP_clone",
+    "mulesoft": "Mulesoft",
+    "servicenow": "ServiceNow",
+    "salesforce": "Salesforce",
+}
 KINDS = {"sap": "alembic", "mulesoft": "alembic", "servicenow": "alembic", "salesforce": "sql"}
 
 
-def write_config(path: Path, folders: dict[str, Path], backups: Path, urls: dict[str, str] | None = None) -> Path:
+def write_config(
+    path: Path, folders: dict[str, Path], backups: Path, urls: dict[str, str] | None = None
+) -> Path:
     """A netapps.toml naming ``folders`` (absolute), with backups written under ``backups``."""
     lines = ['environments = ["dev", "production"]', "", "[backups]", f'dir = "{backups}"', ""]
     for app, folder in folders.items():

@@ -22,8 +22,13 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 
 def user_env(**extra: str) -> dict[str, str]:
     """A shell with the project's virtual environment on PATH, as after `source .venv/bin/activate`."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL") and k != "NETAPPS_CONFIG"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("DATABASE_URL") and k != "NETAPPS_CONFIG"
+    }
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["COLUMNS"] = "200"  # Rich tables wrap to the terminal; keep rows on one line
     env.update(extra)
     return env
 
@@ -96,7 +101,12 @@ def test_guide_revision_autogenerate_and_merge(app: str, tmp_path: Path) -> None
     newest = versions / f"{number + 1:03d}_another_change.py"
     text = newest.read_text()
     parent = sorted(before)[-1].removesuffix(".py")
-    newest.write_text(text.replace(f"down_revision: str | Sequence[str] | None = '{number:03d}_description_of_changes'", f"down_revision: str | Sequence[str] | None = '{parent}'"))
+    newest.write_text(
+        text.replace(
+            f"down_revision: str | Sequence[str] | None = '{number:03d}_description_of_changes'",
+            f"down_revision: str | Sequence[str] | None = '{parent}'",
+        )
+    )
     heads = ok(run(["alembic", "heads"], folder, env))
     assert heads.count("(head)") == 2
 
@@ -116,7 +126,9 @@ def test_run_migrations_from_any_directory(app: str, tmp_path: Path) -> None:
     done = run([python3, str(APP_FOLDERS[app] / "run_migrations.py")], tmp_path, env)
     output = ok(done)
     assert str(database) in output
-    done = run([sys.executable, str(APP_FOLDERS[app] / "run_migrations.py"), "--json"], Path("/"), env)
+    done = run(
+        [sys.executable, str(APP_FOLDERS[app] / "run_migrations.py"), "--json"], Path("/"), env
+    )
     assert '"to"' in ok(done)
 
 
@@ -129,7 +141,9 @@ def test_run_all_migrations(tmp_path: Path) -> None:
         assert app in output
         assert (tmp_path / f"{app}.db").exists()
     # Rerun: a no-op that says so.
-    assert "up to date" in ok(run([sys.executable, str(REPO / "run_all_migrations.py")], tmp_path, env))
+    assert "up to date" in ok(
+        run([sys.executable, str(REPO / "run_all_migrations.py")], tmp_path, env)
+    )
 
 
 def test_run_all_migrations_reports_failure_and_runs_the_rest(tmp_path: Path) -> None:

@@ -8,7 +8,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from support import ALEMBIC_APPS, _database_url, alembic_config, connect, downgrade, inspector, upgrade
+from support import (
+    ALEMBIC_APPS,
+    _database_url,
+    alembic_config,
+    connect,
+    downgrade,
+    inspector,
+    upgrade,
+)
 
 
 def version(url: URL) -> set[str]:

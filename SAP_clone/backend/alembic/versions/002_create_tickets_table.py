@@ -10,29 +10,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from netapps.ops import dialect_name
+from netapps.ops import fk_target, in_schema
 
 revision: str = "002_create_tickets_table"
 down_revision: str | Sequence[str] | None = "001_create_schemas"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _schema(name: str) -> str | None:
-    """The schema to name in DDL: none on SQLite.
-
-    SQLAlchemy's SQLite compiler leaves out a foreign key whose two tables name different
-    schemas, even when schema_translate_map maps both away; so on SQLite the tables are
-    created without schema names at all (the same single-file layout the map gives).
-    """
-    return None if dialect_name() == "sqlite" else name
-
-
-def _ref(target: str) -> str:
-    """``schema.table.column`` of a foreign key target, without the schema on SQLite."""
-    schema, _, rest = target.partition(".")
-    qualified = _schema(schema)
-    return f"{qualified}.{rest}" if qualified else rest
 
 
 def upgrade() -> None:
@@ -105,44 +88,44 @@ def upgrade() -> None:
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
         sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_tickets")),
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
     op.create_index(
         op.f("ix_tickets_assigned_to"),
         "tickets",
         ["assigned_to"],
         unique=False,
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
     op.create_index(
         op.f("ix_tickets_correlation_id"),
         "tickets",
         ["correlation_id"],
         unique=False,
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
     op.create_index(
-        op.f("ix_tickets_module"), "tickets", ["module"], unique=False, schema=_schema("core")
+        op.f("ix_tickets_module"), "tickets", ["module"], unique=False, schema=in_schema("core")
     )
     op.create_index(
-        op.f("ix_tickets_priority"), "tickets", ["priority"], unique=False, schema=_schema("core")
+        op.f("ix_tickets_priority"), "tickets", ["priority"], unique=False, schema=in_schema("core")
     )
     op.create_index(
         op.f("ix_tickets_sla_deadline"),
         "tickets",
         ["sla_deadline"],
         unique=False,
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
     op.create_index(
-        op.f("ix_tickets_status"), "tickets", ["status"], unique=False, schema=_schema("core")
+        op.f("ix_tickets_status"), "tickets", ["status"], unique=False, schema=in_schema("core")
     )
     op.create_index(
         op.f("ix_tickets_ticket_type"),
         "tickets",
         ["ticket_type"],
         unique=False,
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
     op.create_table(
         "audit_entries",
@@ -157,42 +140,42 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
-            [_ref("core.tickets.ticket_id")],
+            [fk_target("core.tickets.ticket_id")],
             name=op.f("fk_audit_entries_ticket_id_tickets"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entries")),
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
     op.create_index(
         op.f("ix_audit_entries_performed_at"),
         "audit_entries",
         ["performed_at"],
         unique=False,
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
     op.create_index(
         op.f("ix_audit_entries_ticket_id"),
         "audit_entries",
         ["ticket_id"],
         unique=False,
-        schema=_schema("core"),
+        schema=in_schema("core"),
     )
 
 
 def downgrade() -> None:
     op.drop_index(
-        op.f("ix_audit_entries_ticket_id"), table_name="audit_entries", schema=_schema("core")
+        op.f("ix_audit_entries_ticket_id"), table_name="audit_entries", schema=in_schema("core")
     )
     op.drop_index(
-        op.f("ix_audit_entries_performed_at"), table_name="audit_entries", schema=_schema("core")
+        op.f("ix_audit_entries_performed_at"), table_name="audit_entries", schema=in_schema("core")
     )
-    op.drop_table("audit_entries", schema=_schema("core"))
-    op.drop_index(op.f("ix_tickets_ticket_type"), table_name="tickets", schema=_schema("core"))
-    op.drop_index(op.f("ix_tickets_status"), table_name="tickets", schema=_schema("core"))
-    op.drop_index(op.f("ix_tickets_sla_deadline"), table_name="tickets", schema=_schema("core"))
-    op.drop_index(op.f("ix_tickets_priority"), table_name="tickets", schema=_schema("core"))
-    op.drop_index(op.f("ix_tickets_module"), table_name="tickets", schema=_schema("core"))
-    op.drop_index(op.f("ix_tickets_correlation_id"), table_name="tickets", schema=_schema("core"))
-    op.drop_index(op.f("ix_tickets_assigned_to"), table_name="tickets", schema=_schema("core"))
-    op.drop_table("tickets", schema=_schema("core"))
+    op.drop_table("audit_entries", schema=in_schema("core"))
+    op.drop_index(op.f("ix_tickets_ticket_type"), table_name="tickets", schema=in_schema("core"))
+    op.drop_index(op.f("ix_tickets_status"), table_name="tickets", schema=in_schema("core"))
+    op.drop_index(op.f("ix_tickets_sla_deadline"), table_name="tickets", schema=in_schema("core"))
+    op.drop_index(op.f("ix_tickets_priority"), table_name="tickets", schema=in_schema("core"))
+    op.drop_index(op.f("ix_tickets_module"), table_name="tickets", schema=in_schema("core"))
+    op.drop_index(op.f("ix_tickets_correlation_id"), table_name="tickets", schema=in_schema("core"))
+    op.drop_index(op.f("ix_tickets_assigned_to"), table_name="tickets", schema=in_schema("core"))
+    op.drop_table("tickets", schema=in_schema("core"))

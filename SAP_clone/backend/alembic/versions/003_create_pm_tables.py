@@ -10,29 +10,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from netapps.ops import dialect_name
+from netapps.ops import fk_target, in_schema
 
 revision: str = "003_create_pm_tables"
 down_revision: str | Sequence[str] | None = "002_create_tickets_table"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _schema(name: str) -> str | None:
-    """The schema to name in DDL: none on SQLite.
-
-    SQLAlchemy's SQLite compiler leaves out a foreign key whose two tables name different
-    schemas, even when schema_translate_map maps both away; so on SQLite the tables are
-    created without schema names at all (the same single-file layout the map gives).
-    """
-    return None if dialect_name() == "sqlite" else name
-
-
-def _ref(target: str) -> str:
-    """``schema.table.column`` of a foreign key target, without the schema on SQLite."""
-    schema, _, rest = target.partition(".")
-    qualified = _schema(schema)
-    return f"{qualified}.{rest}" if qualified else rest
 
 
 def upgrade() -> None:
@@ -76,13 +59,13 @@ def upgrade() -> None:
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
         sa.PrimaryKeyConstraint("asset_id", name=op.f("pk_assets")),
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
-        op.f("ix_assets_asset_type"), "assets", ["asset_type"], unique=False, schema=_schema("pm")
+        op.f("ix_assets_asset_type"), "assets", ["asset_type"], unique=False, schema=in_schema("pm")
     )
     op.create_index(
-        op.f("ix_assets_status"), "assets", ["status"], unique=False, schema=_schema("pm")
+        op.f("ix_assets_status"), "assets", ["status"], unique=False, schema=in_schema("pm")
     )
     op.create_table(
         "maintenance_orders",
@@ -127,53 +110,53 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["asset_id"],
-            [_ref("pm.assets.asset_id")],
+            [fk_target("pm.assets.asset_id")],
             name=op.f("fk_maintenance_orders_asset_id_assets"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
-            [_ref("core.tickets.ticket_id")],
+            [fk_target("core.tickets.ticket_id")],
             name=op.f("fk_maintenance_orders_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_maintenance_orders")),
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_maintenance_orders_asset_id"),
         "maintenance_orders",
         ["asset_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_maintenance_orders_order_type"),
         "maintenance_orders",
         ["order_type"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_maintenance_orders_scheduled_date"),
         "maintenance_orders",
         ["scheduled_date"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_maintenance_orders_status"),
         "maintenance_orders",
         ["status"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_maintenance_orders_ticket_id"),
         "maintenance_orders",
         ["ticket_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_table(
         "incidents",
@@ -200,75 +183,81 @@ def upgrade() -> None:
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["asset_id"],
-            [_ref("pm.assets.asset_id")],
+            [fk_target("pm.assets.asset_id")],
             name=op.f("fk_incidents_asset_id_assets"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
-            [_ref("core.tickets.ticket_id")],
+            [fk_target("core.tickets.ticket_id")],
             name=op.f("fk_incidents_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("incident_id", name=op.f("pk_incidents")),
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
-        op.f("ix_incidents_asset_id"), "incidents", ["asset_id"], unique=False, schema=_schema("pm")
+        op.f("ix_incidents_asset_id"),
+        "incidents",
+        ["asset_id"],
+        unique=False,
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_incidents_fault_type"),
         "incidents",
         ["fault_type"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_incidents_reported_at"),
         "incidents",
         ["reported_at"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_incidents_ticket_id"),
         "incidents",
         ["ticket_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_incidents_ticket_id"), table_name="incidents", schema=_schema("pm"))
-    op.drop_index(op.f("ix_incidents_reported_at"), table_name="incidents", schema=_schema("pm"))
-    op.drop_index(op.f("ix_incidents_fault_type"), table_name="incidents", schema=_schema("pm"))
-    op.drop_index(op.f("ix_incidents_asset_id"), table_name="incidents", schema=_schema("pm"))
-    op.drop_table("incidents", schema=_schema("pm"))
+    op.drop_index(op.f("ix_incidents_ticket_id"), table_name="incidents", schema=in_schema("pm"))
+    op.drop_index(op.f("ix_incidents_reported_at"), table_name="incidents", schema=in_schema("pm"))
+    op.drop_index(op.f("ix_incidents_fault_type"), table_name="incidents", schema=in_schema("pm"))
+    op.drop_index(op.f("ix_incidents_asset_id"), table_name="incidents", schema=in_schema("pm"))
+    op.drop_table("incidents", schema=in_schema("pm"))
     op.drop_index(
         op.f("ix_maintenance_orders_ticket_id"),
         table_name="maintenance_orders",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.drop_index(
-        op.f("ix_maintenance_orders_status"), table_name="maintenance_orders", schema=_schema("pm")
+        op.f("ix_maintenance_orders_status"),
+        table_name="maintenance_orders",
+        schema=in_schema("pm"),
     )
     op.drop_index(
         op.f("ix_maintenance_orders_scheduled_date"),
         table_name="maintenance_orders",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.drop_index(
         op.f("ix_maintenance_orders_order_type"),
         table_name="maintenance_orders",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.drop_index(
         op.f("ix_maintenance_orders_asset_id"),
         table_name="maintenance_orders",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
-    op.drop_table("maintenance_orders", schema=_schema("pm"))
-    op.drop_index(op.f("ix_assets_status"), table_name="assets", schema=_schema("pm"))
-    op.drop_index(op.f("ix_assets_asset_type"), table_name="assets", schema=_schema("pm"))
-    op.drop_table("assets", schema=_schema("pm"))
+    op.drop_table("maintenance_orders", schema=in_schema("pm"))
+    op.drop_index(op.f("ix_assets_status"), table_name="assets", schema=in_schema("pm"))
+    op.drop_index(op.f("ix_assets_asset_type"), table_name="assets", schema=in_schema("pm"))
+    op.drop_table("assets", schema=in_schema("pm"))

@@ -12,29 +12,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from netapps.ops import dialect_name
+from netapps.ops import fk_target, in_schema
 
 revision: str = "004_create_mm_tables"
 down_revision: str | Sequence[str] | None = "003_create_pm_tables"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _schema(name: str) -> str | None:
-    """The schema to name in DDL: none on SQLite.
-
-    SQLAlchemy's SQLite compiler leaves out a foreign key whose two tables name different
-    schemas, even when schema_translate_map maps both away; so on SQLite the tables are
-    created without schema names at all (the same single-file layout the map gives).
-    """
-    return None if dialect_name() == "sqlite" else name
-
-
-def _ref(target: str) -> str:
-    """``schema.table.column`` of a foreign key target, without the schema on SQLite."""
-    schema, _, rest = target.partition(".")
-    qualified = _schema(schema)
-    return f"{qualified}.{rest}" if qualified else rest
 
 
 def upgrade() -> None:
@@ -57,14 +40,14 @@ def upgrade() -> None:
             "reorder_level >= 0", name=op.f("ck_materials_reorder_level_non_negative")
         ),
         sa.PrimaryKeyConstraint("material_id", name=op.f("pk_materials")),
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_materials_storage_location"),
         "materials",
         ["storage_location"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_table(
         "stock_transactions",
@@ -94,40 +77,40 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["material_id"],
-            [_ref("mm.materials.material_id")],
+            [fk_target("mm.materials.material_id")],
             name=op.f("fk_stock_transactions_material_id_materials"),
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("transaction_id", name=op.f("pk_stock_transactions")),
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_stock_transactions_material_id"),
         "stock_transactions",
         ["material_id"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_stock_transactions_reference_doc"),
         "stock_transactions",
         ["reference_doc"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_stock_transactions_transaction_date"),
         "stock_transactions",
         ["transaction_date"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_stock_transactions_transaction_type"),
         "stock_transactions",
         ["transaction_type"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_table(
         "requisitions",
@@ -162,83 +145,83 @@ def upgrade() -> None:
         sa.CheckConstraint("quantity > 0", name=op.f("ck_requisitions_quantity_positive")),
         sa.ForeignKeyConstraint(
             ["material_id"],
-            [_ref("mm.materials.material_id")],
+            [fk_target("mm.materials.material_id")],
             name=op.f("fk_requisitions_material_id_materials"),
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
-            [_ref("core.tickets.ticket_id")],
+            [fk_target("core.tickets.ticket_id")],
             name=op.f("fk_requisitions_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("requisition_id", name=op.f("pk_requisitions")),
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_requisitions_cost_center_id"),
         "requisitions",
         ["cost_center_id"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_requisitions_material_id"),
         "requisitions",
         ["material_id"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_requisitions_status"),
         "requisitions",
         ["status"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.create_index(
         op.f("ix_requisitions_ticket_id"),
         "requisitions",
         ["ticket_id"],
         unique=False,
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
 
 
 def downgrade() -> None:
     op.drop_index(
-        op.f("ix_requisitions_ticket_id"), table_name="requisitions", schema=_schema("mm")
+        op.f("ix_requisitions_ticket_id"), table_name="requisitions", schema=in_schema("mm")
     )
-    op.drop_index(op.f("ix_requisitions_status"), table_name="requisitions", schema=_schema("mm"))
+    op.drop_index(op.f("ix_requisitions_status"), table_name="requisitions", schema=in_schema("mm"))
     op.drop_index(
-        op.f("ix_requisitions_material_id"), table_name="requisitions", schema=_schema("mm")
+        op.f("ix_requisitions_material_id"), table_name="requisitions", schema=in_schema("mm")
     )
     op.drop_index(
-        op.f("ix_requisitions_cost_center_id"), table_name="requisitions", schema=_schema("mm")
+        op.f("ix_requisitions_cost_center_id"), table_name="requisitions", schema=in_schema("mm")
     )
-    op.drop_table("requisitions", schema=_schema("mm"))
+    op.drop_table("requisitions", schema=in_schema("mm"))
     op.drop_index(
         op.f("ix_stock_transactions_transaction_type"),
         table_name="stock_transactions",
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.drop_index(
         op.f("ix_stock_transactions_transaction_date"),
         table_name="stock_transactions",
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.drop_index(
         op.f("ix_stock_transactions_reference_doc"),
         table_name="stock_transactions",
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
     op.drop_index(
         op.f("ix_stock_transactions_material_id"),
         table_name="stock_transactions",
-        schema=_schema("mm"),
+        schema=in_schema("mm"),
     )
-    op.drop_table("stock_transactions", schema=_schema("mm"))
+    op.drop_table("stock_transactions", schema=in_schema("mm"))
     op.drop_index(
-        op.f("ix_materials_storage_location"), table_name="materials", schema=_schema("mm")
+        op.f("ix_materials_storage_location"), table_name="materials", schema=in_schema("mm")
     )
-    op.drop_table("materials", schema=_schema("mm"))
+    op.drop_table("materials", schema=in_schema("mm"))

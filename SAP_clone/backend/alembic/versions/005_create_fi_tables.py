@@ -13,29 +13,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from netapps.ops import dialect_name
+from netapps.ops import fk_target, in_schema
 
 revision: str = "005_create_fi_tables"
 down_revision: str | Sequence[str] | None = "004_create_mm_tables"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _schema(name: str) -> str | None:
-    """The schema to name in DDL: none on SQLite.
-
-    SQLAlchemy's SQLite compiler leaves out a foreign key whose two tables name different
-    schemas, even when schema_translate_map maps both away; so on SQLite the tables are
-    created without schema names at all (the same single-file layout the map gives).
-    """
-    return None if dialect_name() == "sqlite" else name
-
-
-def _ref(target: str) -> str:
-    """``schema.table.column`` of a foreign key target, without the schema on SQLite."""
-    schema, _, rest = target.partition(".")
-    qualified = _schema(schema)
-    return f"{qualified}.{rest}" if qualified else rest
 
 
 def upgrade() -> None:
@@ -59,14 +42,14 @@ def upgrade() -> None:
             "budget_amount >= 0", name=op.f("ck_cost_centers_budget_amount_non_negative")
         ),
         sa.PrimaryKeyConstraint("cost_center_id", name=op.f("pk_cost_centers")),
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_index(
         op.f("ix_cost_centers_fiscal_year"),
         "cost_centers",
         ["fiscal_year"],
         unique=False,
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_table(
         "cost_entries",
@@ -90,46 +73,46 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
             ["cost_center_id"],
-            [_ref("fi.cost_centers.cost_center_id")],
+            [fk_target("fi.cost_centers.cost_center_id")],
             name=op.f("fk_cost_entries_cost_center_id_cost_centers"),
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
-            [_ref("core.tickets.ticket_id")],
+            [fk_target("core.tickets.ticket_id")],
             name=op.f("fk_cost_entries_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_cost_entries")),
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_index(
         op.f("ix_cost_entries_cost_center_id"),
         "cost_entries",
         ["cost_center_id"],
         unique=False,
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_index(
         op.f("ix_cost_entries_cost_type"),
         "cost_entries",
         ["cost_type"],
         unique=False,
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_index(
         op.f("ix_cost_entries_entry_date"),
         "cost_entries",
         ["entry_date"],
         unique=False,
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_index(
         op.f("ix_cost_entries_ticket_id"),
         "cost_entries",
         ["ticket_id"],
         unique=False,
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_table(
         "approvals",
@@ -161,70 +144,76 @@ def upgrade() -> None:
         sa.CheckConstraint("amount >= 0", name=op.f("ck_approvals_amount_non_negative")),
         sa.ForeignKeyConstraint(
             ["cost_center_id"],
-            [_ref("fi.cost_centers.cost_center_id")],
+            [fk_target("fi.cost_centers.cost_center_id")],
             name=op.f("fk_approvals_cost_center_id_cost_centers"),
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
-            [_ref("core.tickets.ticket_id")],
+            [fk_target("core.tickets.ticket_id")],
             name=op.f("fk_approvals_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("approval_id", name=op.f("pk_approvals")),
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_index(
         op.f("ix_approvals_cost_center_id"),
         "approvals",
         ["cost_center_id"],
         unique=False,
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
     op.create_index(
-        op.f("ix_approvals_decision"), "approvals", ["decision"], unique=False, schema=_schema("fi")
+        op.f("ix_approvals_decision"),
+        "approvals",
+        ["decision"],
+        unique=False,
+        schema=in_schema("fi"),
     )
     op.create_index(
         op.f("ix_approvals_ticket_id"),
         "approvals",
         ["ticket_id"],
         unique=False,
-        schema=_schema("fi"),
+        schema=in_schema("fi"),
     )
-    with op.batch_alter_table("requisitions", schema=_schema("mm")) as batch_op:
+    with op.batch_alter_table("requisitions", schema=in_schema("mm")) as batch_op:
         batch_op.create_foreign_key(
             op.f("fk_requisitions_cost_center_id_cost_centers"),
             "cost_centers",
             ["cost_center_id"],
             ["cost_center_id"],
-            referent_schema=_schema("fi"),
+            referent_schema=in_schema("fi"),
             ondelete="RESTRICT",
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("requisitions", schema=_schema("mm")) as batch_op:
+    with op.batch_alter_table("requisitions", schema=in_schema("mm")) as batch_op:
         batch_op.drop_constraint(
             op.f("fk_requisitions_cost_center_id_cost_centers"), type_="foreignkey"
         )
-    op.drop_index(op.f("ix_approvals_ticket_id"), table_name="approvals", schema=_schema("fi"))
-    op.drop_index(op.f("ix_approvals_decision"), table_name="approvals", schema=_schema("fi"))
-    op.drop_index(op.f("ix_approvals_cost_center_id"), table_name="approvals", schema=_schema("fi"))
-    op.drop_table("approvals", schema=_schema("fi"))
+    op.drop_index(op.f("ix_approvals_ticket_id"), table_name="approvals", schema=in_schema("fi"))
+    op.drop_index(op.f("ix_approvals_decision"), table_name="approvals", schema=in_schema("fi"))
     op.drop_index(
-        op.f("ix_cost_entries_ticket_id"), table_name="cost_entries", schema=_schema("fi")
+        op.f("ix_approvals_cost_center_id"), table_name="approvals", schema=in_schema("fi")
+    )
+    op.drop_table("approvals", schema=in_schema("fi"))
+    op.drop_index(
+        op.f("ix_cost_entries_ticket_id"), table_name="cost_entries", schema=in_schema("fi")
     )
     op.drop_index(
-        op.f("ix_cost_entries_entry_date"), table_name="cost_entries", schema=_schema("fi")
+        op.f("ix_cost_entries_entry_date"), table_name="cost_entries", schema=in_schema("fi")
     )
     op.drop_index(
-        op.f("ix_cost_entries_cost_type"), table_name="cost_entries", schema=_schema("fi")
+        op.f("ix_cost_entries_cost_type"), table_name="cost_entries", schema=in_schema("fi")
     )
     op.drop_index(
-        op.f("ix_cost_entries_cost_center_id"), table_name="cost_entries", schema=_schema("fi")
+        op.f("ix_cost_entries_cost_center_id"), table_name="cost_entries", schema=in_schema("fi")
     )
-    op.drop_table("cost_entries", schema=_schema("fi"))
+    op.drop_table("cost_entries", schema=in_schema("fi"))
     op.drop_index(
-        op.f("ix_cost_centers_fiscal_year"), table_name="cost_centers", schema=_schema("fi")
+        op.f("ix_cost_centers_fiscal_year"), table_name="cost_centers", schema=in_schema("fi")
     )
-    op.drop_table("cost_centers", schema=_schema("fi"))
+    op.drop_table("cost_centers", schema=in_schema("fi"))

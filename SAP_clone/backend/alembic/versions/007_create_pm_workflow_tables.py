@@ -12,29 +12,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from netapps.ops import create_schema, dialect_name, drop_schema
+from netapps.ops import create_schema, drop_schema, fk_target, in_schema
 
 revision: str = "007_create_pm_workflow_tables"
 down_revision: str | Sequence[str] | None = "006_seed_mock_data"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _schema(name: str) -> str | None:
-    """The schema to name in DDL: none on SQLite.
-
-    SQLAlchemy's SQLite compiler leaves out a foreign key whose two tables name different
-    schemas, even when schema_translate_map maps both away; so on SQLite the tables are
-    created without schema names at all (the same single-file layout the map gives).
-    """
-    return None if dialect_name() == "sqlite" else name
-
-
-def _ref(target: str) -> str:
-    """``schema.table.column`` of a foreign key target, without the schema on SQLite."""
-    schema, _, rest = target.partition(".")
-    qualified = _schema(schema)
-    return f"{qualified}.{rest}" if qualified else rest
 
 
 def upgrade() -> None:
@@ -112,42 +95,42 @@ def upgrade() -> None:
             name=op.f("ck_workflow_maintenance_orders_planned_costs_non_negative"),
         ),
         sa.PrimaryKeyConstraint("order_number", name=op.f("pk_workflow_maintenance_orders")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_maintenance_orders_equipment_id"),
         "workflow_maintenance_orders",
         ["equipment_id"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_maintenance_orders_functional_location"),
         "workflow_maintenance_orders",
         ["functional_location"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_maintenance_orders_order_type"),
         "workflow_maintenance_orders",
         ["order_type"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_maintenance_orders_priority"),
         "workflow_maintenance_orders",
         ["priority"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_maintenance_orders_status"),
         "workflow_maintenance_orders",
         ["status"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_operations",
@@ -168,7 +151,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_operations_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
@@ -178,21 +161,21 @@ def upgrade() -> None:
             "operation_number",
             name=op.f("uq_workflow_operations_order_number_operation_number"),
         ),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_operations_order_number"),
         "workflow_operations",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_operations_work_center"),
         "workflow_operations",
         ["work_center"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_components",
@@ -213,32 +196,32 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["material_id"],
-            [_ref("mm.materials.material_id")],
+            [fk_target("mm.materials.material_id")],
             name=op.f("fk_workflow_components_material_id_materials"),
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_components_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_components")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_components_material_id"),
         "workflow_components",
         ["material_id"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_components_order_number"),
         "workflow_components",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_purchase_orders",
@@ -287,40 +270,40 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_purchase_orders_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("po_number", name=op.f("pk_workflow_purchase_orders")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_purchase_orders_order_number"),
         "workflow_purchase_orders",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_purchase_orders_po_type"),
         "workflow_purchase_orders",
         ["po_type"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_purchase_orders_status"),
         "workflow_purchase_orders",
         ["status"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_purchase_orders_vendor"),
         "workflow_purchase_orders",
         ["vendor"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_goods_receipts",
@@ -338,32 +321,32 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_goods_receipts_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["po_number"],
-            [_ref("pm_workflow.workflow_purchase_orders.po_number")],
+            [fk_target("pm_workflow.workflow_purchase_orders.po_number")],
             name=op.f("fk_workflow_goods_receipts_po_number_workflow_purchase_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("gr_number", name=op.f("pk_workflow_goods_receipts")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_goods_receipts_order_number"),
         "workflow_goods_receipts",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_goods_receipts_po_number"),
         "workflow_goods_receipts",
         ["po_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_goods_issues",
@@ -378,32 +361,32 @@ def upgrade() -> None:
         sa.CheckConstraint("quantity > 0", name=op.f("ck_workflow_goods_issues_quantity_positive")),
         sa.ForeignKeyConstraint(
             ["component_id"],
-            [_ref("pm_workflow.workflow_components.id")],
+            [fk_target("pm_workflow.workflow_components.id")],
             name=op.f("fk_workflow_goods_issues_component_id_workflow_components"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_goods_issues_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("gi_number", name=op.f("pk_workflow_goods_issues")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_goods_issues_component_id"),
         "workflow_goods_issues",
         ["component_id"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_goods_issues_order_number"),
         "workflow_goods_issues",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_confirmations",
@@ -432,39 +415,39 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["operation_id"],
-            [_ref("pm_workflow.workflow_operations.id")],
+            [fk_target("pm_workflow.workflow_operations.id")],
             name=op.f("fk_workflow_confirmations_operation_id_workflow_operations"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_confirmations_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("confirmation_number", name=op.f("pk_workflow_confirmations")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_confirmations_confirmation_type"),
         "workflow_confirmations",
         ["confirmation_type"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_confirmations_operation_id"),
         "workflow_confirmations",
         ["operation_id"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_confirmations_order_number"),
         "workflow_confirmations",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_malfunction_reports",
@@ -481,19 +464,19 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_malfunction_reports_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_malfunction_reports")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_malfunction_reports_order_number"),
         "workflow_malfunction_reports",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_document_flow",
@@ -524,46 +507,46 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_document_flow_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["predecessor_id"],
-            [_ref("pm_workflow.workflow_document_flow.id")],
+            [fk_target("pm_workflow.workflow_document_flow.id")],
             name=op.f("fk_workflow_document_flow_predecessor_id_workflow_document_flow"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_document_flow")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_document_flow_document_number"),
         "workflow_document_flow",
         ["document_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_document_flow_document_type"),
         "workflow_document_flow",
         ["document_type"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_document_flow_order_number"),
         "workflow_document_flow",
         ["order_number"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_index(
         op.f("ix_workflow_document_flow_predecessor_id"),
         "workflow_document_flow",
         ["predecessor_id"],
         unique=False,
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.create_table(
         "workflow_cost_summaries",
@@ -610,149 +593,149 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["order_number"],
-            [_ref("pm_workflow.workflow_maintenance_orders.order_number")],
+            [fk_target("pm_workflow.workflow_maintenance_orders.order_number")],
             name=op.f("fk_workflow_cost_summaries_order_number_workflow_maintenance_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("order_number", name=op.f("pk_workflow_cost_summaries")),
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("workflow_cost_summaries", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_cost_summaries", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_document_flow_predecessor_id"),
         table_name="workflow_document_flow",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_document_flow_order_number"),
         table_name="workflow_document_flow",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_document_flow_document_type"),
         table_name="workflow_document_flow",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_document_flow_document_number"),
         table_name="workflow_document_flow",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_document_flow", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_document_flow", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_malfunction_reports_order_number"),
         table_name="workflow_malfunction_reports",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_malfunction_reports", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_malfunction_reports", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_confirmations_order_number"),
         table_name="workflow_confirmations",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_confirmations_operation_id"),
         table_name="workflow_confirmations",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_confirmations_confirmation_type"),
         table_name="workflow_confirmations",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_confirmations", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_confirmations", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_goods_issues_order_number"),
         table_name="workflow_goods_issues",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_goods_issues_component_id"),
         table_name="workflow_goods_issues",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_goods_issues", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_goods_issues", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_goods_receipts_po_number"),
         table_name="workflow_goods_receipts",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_goods_receipts_order_number"),
         table_name="workflow_goods_receipts",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_goods_receipts", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_goods_receipts", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_purchase_orders_vendor"),
         table_name="workflow_purchase_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_purchase_orders_status"),
         table_name="workflow_purchase_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_purchase_orders_po_type"),
         table_name="workflow_purchase_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_purchase_orders_order_number"),
         table_name="workflow_purchase_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_purchase_orders", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_purchase_orders", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_components_order_number"),
         table_name="workflow_components",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_components_material_id"),
         table_name="workflow_components",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_components", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_components", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_operations_work_center"),
         table_name="workflow_operations",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_operations_order_number"),
         table_name="workflow_operations",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_operations", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_operations", schema=in_schema("pm_workflow"))
     op.drop_index(
         op.f("ix_workflow_maintenance_orders_status"),
         table_name="workflow_maintenance_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_maintenance_orders_priority"),
         table_name="workflow_maintenance_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_maintenance_orders_order_type"),
         table_name="workflow_maintenance_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_maintenance_orders_functional_location"),
         table_name="workflow_maintenance_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
     op.drop_index(
         op.f("ix_workflow_maintenance_orders_equipment_id"),
         table_name="workflow_maintenance_orders",
-        schema=_schema("pm_workflow"),
+        schema=in_schema("pm_workflow"),
     )
-    op.drop_table("workflow_maintenance_orders", schema=_schema("pm_workflow"))
+    op.drop_table("workflow_maintenance_orders", schema=in_schema("pm_workflow"))
     drop_schema("pm_workflow")

@@ -3,7 +3,7 @@
 The revision id is this file's name cut to 32 characters (Alembic's version_num is
 VARCHAR(32)), as netapps.revision_ids numbers new revisions.
 
-Revision ID: 008_create_work_order_flow_table
+Revision ID: 008_create_work_order_flow_tables
 Revises: 007_create_pm_workflow_tables
 Create Date: 2024-01-15 00:07:00
 """
@@ -13,29 +13,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from netapps.ops import dialect_name
+from netapps.ops import fk_target, in_schema
 
-revision: str = "008_create_work_order_flow_table"
+revision: str = "008_create_work_order_flow_tables"
 down_revision: str | Sequence[str] | None = "007_create_pm_workflow_tables"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _schema(name: str) -> str | None:
-    """The schema to name in DDL: none on SQLite.
-
-    SQLAlchemy's SQLite compiler leaves out a foreign key whose two tables name different
-    schemas, even when schema_translate_map maps both away; so on SQLite the tables are
-    created without schema names at all (the same single-file layout the map gives).
-    """
-    return None if dialect_name() == "sqlite" else name
-
-
-def _ref(target: str) -> str:
-    """``schema.table.column`` of a foreign key target, without the schema on SQLite."""
-    schema, _, rest = target.partition(".")
-    qualified = _schema(schema)
-    return f"{qualified}.{rest}" if qualified else rest
 
 
 def upgrade() -> None:
@@ -94,73 +77,73 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["asset_id"],
-            [_ref("pm.assets.asset_id")],
+            [fk_target("pm.assets.asset_id")],
             name=op.f("fk_crm_work_orders_asset_id_assets"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["requisition_id"],
-            [_ref("mm.requisitions.requisition_id")],
+            [fk_target("mm.requisitions.requisition_id")],
             name=op.f("fk_crm_work_orders_requisition_id_requisitions"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
-            [_ref("core.tickets.ticket_id")],
+            [fk_target("core.tickets.ticket_id")],
             name=op.f("fk_crm_work_orders_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("work_order_id", name=op.f("pk_crm_work_orders")),
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_crm_work_orders_asset_id"),
         "crm_work_orders",
         ["asset_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_crm_work_orders_assigned_to"),
         "crm_work_orders",
         ["assigned_to"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_crm_work_orders_crm_reference_id"),
         "crm_work_orders",
         ["crm_reference_id"],
         unique=True,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_crm_work_orders_flow_status"),
         "crm_work_orders",
         ["flow_status"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_crm_work_orders_priority"),
         "crm_work_orders",
         ["priority"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_crm_work_orders_requisition_id"),
         "crm_work_orders",
         ["requisition_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_crm_work_orders_ticket_id"),
         "crm_work_orders",
         ["ticket_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_table(
         "work_order_materials",
@@ -185,13 +168,13 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["material_id"],
-            [_ref("mm.materials.material_id")],
+            [fk_target("mm.materials.material_id")],
             name=op.f("fk_work_order_materials_material_id_materials"),
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["work_order_id"],
-            [_ref("pm.crm_work_orders.work_order_id")],
+            [fk_target("pm.crm_work_orders.work_order_id")],
             name=op.f("fk_work_order_materials_work_order_id_crm_work_orders"),
             ondelete="CASCADE",
         ),
@@ -201,21 +184,21 @@ def upgrade() -> None:
             "material_id",
             name=op.f("uq_work_order_materials_work_order_id_material_id"),
         ),
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_work_order_materials_material_id"),
         "work_order_materials",
         ["material_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_work_order_materials_work_order_id"),
         "work_order_materials",
         ["work_order_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_table(
         "work_order_flow_history",
@@ -266,26 +249,26 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["work_order_id"],
-            [_ref("pm.crm_work_orders.work_order_id")],
+            [fk_target("pm.crm_work_orders.work_order_id")],
             name=op.f("fk_work_order_flow_history_work_order_id_crm_work_orders"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_order_flow_history")),
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_work_order_flow_history_changed_at"),
         "work_order_flow_history",
         ["changed_at"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.create_index(
         op.f("ix_work_order_flow_history_work_order_id"),
         "work_order_flow_history",
         ["work_order_id"],
         unique=False,
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
 
 
@@ -293,48 +276,48 @@ def downgrade() -> None:
     op.drop_index(
         op.f("ix_work_order_flow_history_work_order_id"),
         table_name="work_order_flow_history",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.drop_index(
         op.f("ix_work_order_flow_history_changed_at"),
         table_name="work_order_flow_history",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
-    op.drop_table("work_order_flow_history", schema=_schema("pm"))
+    op.drop_table("work_order_flow_history", schema=in_schema("pm"))
     op.drop_index(
         op.f("ix_work_order_materials_work_order_id"),
         table_name="work_order_materials",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.drop_index(
         op.f("ix_work_order_materials_material_id"),
         table_name="work_order_materials",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
-    op.drop_table("work_order_materials", schema=_schema("pm"))
+    op.drop_table("work_order_materials", schema=in_schema("pm"))
     op.drop_index(
-        op.f("ix_crm_work_orders_ticket_id"), table_name="crm_work_orders", schema=_schema("pm")
+        op.f("ix_crm_work_orders_ticket_id"), table_name="crm_work_orders", schema=in_schema("pm")
     )
     op.drop_index(
         op.f("ix_crm_work_orders_requisition_id"),
         table_name="crm_work_orders",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.drop_index(
-        op.f("ix_crm_work_orders_priority"), table_name="crm_work_orders", schema=_schema("pm")
+        op.f("ix_crm_work_orders_priority"), table_name="crm_work_orders", schema=in_schema("pm")
     )
     op.drop_index(
-        op.f("ix_crm_work_orders_flow_status"), table_name="crm_work_orders", schema=_schema("pm")
+        op.f("ix_crm_work_orders_flow_status"), table_name="crm_work_orders", schema=in_schema("pm")
     )
     op.drop_index(
         op.f("ix_crm_work_orders_crm_reference_id"),
         table_name="crm_work_orders",
-        schema=_schema("pm"),
+        schema=in_schema("pm"),
     )
     op.drop_index(
-        op.f("ix_crm_work_orders_assigned_to"), table_name="crm_work_orders", schema=_schema("pm")
+        op.f("ix_crm_work_orders_assigned_to"), table_name="crm_work_orders", schema=in_schema("pm")
     )
     op.drop_index(
-        op.f("ix_crm_work_orders_asset_id"), table_name="crm_work_orders", schema=_schema("pm")
+        op.f("ix_crm_work_orders_asset_id"), table_name="crm_work_orders", schema=in_schema("pm")
     )
-    op.drop_table("crm_work_orders", schema=_schema("pm"))
+    op.drop_table("crm_work_orders", schema=in_schema("pm"))

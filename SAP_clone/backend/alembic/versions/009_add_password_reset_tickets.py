@@ -3,7 +3,7 @@
 temp_password holds a salted hash of the temporary password, never the password itself.
 
 Revision ID: 009_add_password_reset_tickets
-Revises: 008_create_work_order_flow_table
+Revises: 008_create_work_order_flow_tables
 Create Date: 2024-01-15 00:08:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "009_add_password_reset_tickets"
-down_revision: str | Sequence[str] | None = "008_create_work_order_flow_table"
+down_revision: str | Sequence[str] | None = "008_create_work_order_flow_tables"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
