@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -26,6 +27,7 @@ from netapps.config import Target
 from netapps.database import schemas_of
 from netapps.errors import ConfigError, MigrationFailed, RevisionError
 from netapps.revisions import Revision, RevisionFileError, Step, read_alembic_folder
+from netapps.revision_ids import next_revision_id
 from netapps.source import Source, StepCallback
 
 VERSION_TABLE = "alembic_version"
@@ -95,7 +97,7 @@ class AlembicSource(Source):
         on_version_apply = self.version_apply_hook(on_step)
         cfg = self.config(conn, target)
         cfg.attributes[CONFIGURE_HOOK] = lambda _c, _t: {"on_version_apply": on_version_apply}
-        with _alembic_errors(self.app.name):
+        with _alembic_errors(self.app.name, self.versions_folder):
             if steps[0].direction == "up":
                 command.upgrade(cfg, destination or "base")
             else:
@@ -120,7 +122,7 @@ class AlembicSource(Source):
         return on_version_apply
 
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
-        with _alembic_errors(self.app.name):
+        with _alembic_errors(self.app.name, self.versions_folder):
             command.stamp(self.config(conn, target), revision or "base", purge=True)
         if conn.in_transaction():
             conn.commit()
@@ -133,7 +135,7 @@ class AlembicSource(Source):
         cfg = self.config(None, target)
         buffer = io.StringIO()
         cfg.output_buffer = buffer
-        with _alembic_errors(self.app.name):
+        with _alembic_errors(self.app.name, self.versions_folder):
             if steps[0].direction == "up":
                 command.upgrade(cfg, f"{start}:{destination}", sql=True)
             else:
@@ -142,7 +144,7 @@ class AlembicSource(Source):
 
     def create_revision(self, message: str, *, autogenerate: bool, target: Target) -> list[Path]:
         cfg = self.config(None, target)
-        with _alembic_errors(self.app.name), redirect_stdout(io.StringIO()):
+        with _alembic_errors(self.app.name, self.versions_folder), redirect_stdout(io.StringIO()):
             scripts = command.revision(cfg, message=message, autogenerate=autogenerate)
         items = scripts if isinstance(scripts, list) else [scripts]
         return [Path(s.path) for s in items if s is not None]
@@ -154,22 +156,42 @@ class AlembicSource(Source):
                 f"{self.app.name} has one head ({', '.join(heads) or 'none'}); nothing to merge"
             )
         cfg = self.config(None, target)
-        with _alembic_errors(self.app.name), redirect_stdout(io.StringIO()):
-            script = command.merge(cfg, revisions=list(heads), message=message)
+        rev_id = next_revision_id([r.id for r in self.revisions], message)
+        with _alembic_errors(self.app.name, self.versions_folder), redirect_stdout(io.StringIO()):
+            script = command.merge(cfg, revisions=list(heads), message=message, rev_id=rev_id)
         return Path(script.path) if script is not None else self.versions_folder
 
 
 @contextmanager
-def _alembic_errors(app: str) -> Iterator[None]:
-    """Alembic's CommandError is a usage problem; anything raised by a migration is a failure."""
+def _alembic_errors(app: str, versions: Path) -> Iterator[None]:
+    """Alembic's CommandError is a usage problem; a migration file that does not import is
+    one too (named by file and line); anything a migration raises while running is a failure."""
     try:
         yield
     except CommandError as exc:
-        raise RevisionError(f"{app}: {exc}") from exc
+        hint = f"; run `netapps migrate {app}` first" if "not up to date" in str(exc) else ""
+        raise RevisionError(f"{app}: {exc}{hint}") from exc
     except (RevisionError, ConfigError):
         raise
     except Exception as exc:
+        frame = _module_level_frame(exc, versions)
+        if frame is not None:
+            raise RevisionError(
+                f"{app}: migration file {frame.filename}:{frame.lineno} does not import: "
+                f"{_first_line(exc)}; fix the file"
+            ) from exc
         raise MigrationFailed(f"{app}: migration failed: {_first_line(exc)}") from exc
+
+
+def _module_level_frame(exc: BaseException, versions: Path) -> traceback.FrameSummary | None:
+    """The frame of a migration file's top level (its imports), if that is where it failed."""
+    folder = str(versions.resolve())
+    inside = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(folder)]
+    if inside and inside[-1].name == "<module>":
+        return inside[-1]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(folder):
+        return traceback.FrameSummary(exc.filename, exc.lineno or 0, "<module>")
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

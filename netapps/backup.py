@@ -163,26 +163,63 @@ def restore(project: Project, target: Target, file: Path) -> None:
         return
     if file.suffix != ".dump":
         raise UsageError(f"{file} is not a PostgreSQL backup (.dump) for {target.app.name}")
-    pg_restore = shutil.which("pg_restore")
-    if pg_restore is None:
-        raise BackupError("pg_restore is not installed; install postgresql-client")
-    args, env = _pg_env(target.url)
+    _pg_restore(target.url, file)
+
+
+# Everything the app's database holds, dropped in the same transaction as the restore, so that
+# objects created after the backup (which --clean would not know of) cannot block it.
+_DROP_EVERYTHING = """
+DO $$
+DECLARE item record;
+BEGIN
+  FOR item IN SELECT nspname FROM pg_namespace
+      WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', item.nspname);
+  END LOOP;
+  FOR item IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('DROP TABLE IF EXISTS public.%I CASCADE', item.tablename);
+  END LOOP;
+  FOR item IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
+    EXECUTE format('DROP SEQUENCE IF EXISTS public.%I CASCADE', item.sequencename);
+  END LOOP;
+END $$;
+"""
+
+
+def _pg_restore(url: URL, file: Path) -> None:
+    """Replace the database's contents with the dump's, all in one transaction: a failure
+    leaves the database exactly as it was."""
+    pg_restore, psql = shutil.which("pg_restore"), shutil.which("psql")
+    if pg_restore is None or psql is None:
+        raise BackupError("pg_restore and psql are needed to restore; install postgresql-client")
+    args, env = _pg_env(url)
+    script = subprocess.run(
+        [pg_restore, "--no-owner", "--no-privileges", "-f", "-", str(file)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if script.returncode != 0:
+        first = (script.stderr.strip().splitlines() or ["no message"])[0]
+        raise BackupError(f"pg_restore could not read {file}: {first}")
     done = subprocess.run(
         [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
+            psql,
+            "-X",
+            "-q",
             "--single-transaction",
-            "-d",
-            str(target.url.database),
+            "-v",
+            "ON_ERROR_STOP=1",
             *args,
-            str(file),
+            "-d",
+            str(url.database),
         ],
+        input=_DROP_EVERYTHING + script.stdout,
         env=env,
         capture_output=True,
         text=True,
     )
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["no message"])[0]
-        raise BackupError(f"pg_restore failed (the transaction was rolled back): {first}")
+        raise BackupError(f"restore failed and was rolled back, nothing changed: {first}")

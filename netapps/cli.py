@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from netapps import backup as backups_module
 from netapps import errors, report
@@ -73,7 +74,7 @@ def _one(project: Project, name: str, single_app: bool = False) -> tuple[App, Ta
 
 def _announce(target: Target, json_output: bool) -> None:
     if not json_output:
-        report.err.print(f"[dim]{report.where(target)} (from {target.source})[/dim]")
+        report.err.print(f"[dim]{report.where(target)} (from {escape(target.source)})[/dim]")
 
 
 # -- seeing --------------------------------------------------------------------------------
@@ -119,14 +120,14 @@ def history_command(app: AppArg, json_output: JsonOpt = False) -> None:
     project = _project()
     _, target, source = _one(project, app)
     status = status_of(target, source)
-    if status.error and status.state != "unreachable":
+    if status.error:
         raise status.error
     if json_output:
         report.emit_json(report.history_json(source, status))
     else:
         report.out.print(report.history_table(source, status))
         if status.error:
-            report.err.print(f"[yellow]note:[/yellow] {status.error}")
+            report.err.print(f"[yellow]note:[/yellow] {escape(str(status.error))}")
 
 
 # -- planning and applying ------------------------------------------------------------------
@@ -192,7 +193,7 @@ def _run_migrations(
             progress=lambda _kind, t, step, secs: _progress(t, step, secs, json_output),
         )
         if result.error and not json_output:
-            report.err.print(f"[red]error:[/red] {result.error}")
+            report.err.print(f"[red]error:[/red] {escape(str(result.error))}")
             if State.debug:
                 traceback.print_exception(result.error)
         results.append(result)
@@ -374,7 +375,7 @@ def revision_command(
         report.emit_json({"app": target.app.name, "files": [str(p) for p in paths]})
     else:
         for path in paths:
-            report.out.print(f"{target.app.name}: created {path.relative_to(project.root)}")
+            report.out.print(f"{target.app.name}: created {report.shown_path(path, project.root)}")
 
 
 @cli.command("merge")
@@ -390,7 +391,7 @@ def merge_command(
     if json_output:
         report.emit_json({"app": target.app.name, "file": str(path)})
     else:
-        report.out.print(f"{target.app.name}: created {path.relative_to(project.root)}")
+        report.out.print(f"{target.app.name}: created {report.shown_path(path, project.root)}")
 
 
 # -- checking ------------------------------------------------------------------------------
@@ -416,7 +417,9 @@ def check_command(
         report.emit_json({"ok": not findings, "findings": findings})
     else:
         for f in findings:
-            report.out.print(f"[red]✗[/red] {f['app']}: {f['finding']}\n    fix: {f['fix']}")
+            report.out.print(
+                f"[red]✗[/red] {f['app']}: {escape(f['finding'])}\n    fix: {escape(f['fix'])}"
+            )
         if not findings:
             report.out.print("[green]✓ all checks passed[/green]")
     if findings:
@@ -442,7 +445,7 @@ def adopt_command(app: AppArg, json_output: JsonOpt = False) -> None:
                 f"[red]{target.app.name}: the tables differ from the models at head; nothing stamped[/red]"
             )
             for d in differences:
-                report.out.print(f"  - {d}")
+                report.out.print(f"  - {d}", markup=False)
         else:
             report.out.print(
                 f"[green]{target.app.name}: schema matches the models; stamped head[/green]"
@@ -526,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         report.err.print(f"error: {message} (see netapps --help)", markup=False)
         return errors.EXIT_USAGE
     except NetappsError as exc:
-        report.err.print(f"[red]error:[/red] {exc}", markup=True)
+        report.err.print(f"[red]error:[/red] {escape(str(exc))}")
         if State.debug:
             traceback.print_exc()
         return exc.exit_code

@@ -114,9 +114,9 @@ class Project:
             text = str(setting["url"])
             source = f"{CONFIG_FILE} [{self.environment}]"
         url = parse_url(text, what=f"{app.name} ({source})")
-        password_env = None
-        if source.startswith(CONFIG_FILE):
-            password_env = app.databases[self.environment].get("password_env")
+        # The environment's password variable fills in a URL that has none, wherever the URL
+        # came from (an override without a password still gets it).
+        password_env = app.databases.get(self.environment, {}).get("password_env")
         if password_env and url.password is None and os.environ.get(str(password_env)):
             url = url.set(password=os.environ[str(password_env)])
         url = resolve_sqlite(url, app.folder)

@@ -27,6 +27,16 @@ from netapps.urls import check_driver, is_async, is_sqlite
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option: how a transaction begins on SQLite ("BEGIN" or "BEGIN IMMEDIATE").
+SQLITE_BEGIN = "netapps_sqlite_begin"
+
+
+def write_transactions(connection: Connection) -> None:
+    """From now on this SQLite connection takes the write lock when a transaction begins, so
+    two writers queue at BEGIN instead of failing half-way with "database is locked". Taken
+    only while holding the migration lock: reads before it must not block behind a migrator."""
+    if connection.dialect.name == "sqlite":
+        connection.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
 
 
 def schemas_of(metadata: MetaData | None) -> tuple[str, ...]:
@@ -67,7 +77,7 @@ def _make_sqlite_transactional(sync_engine: Engine, begin: str, foreign_keys: bo
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql(begin)
+        connection.exec_driver_sql(connection.get_execution_options().get(SQLITE_BEGIN, begin))
 
 
 def make_engine(
@@ -79,9 +89,7 @@ def make_engine(
 ) -> Any:
     """An engine for ``url``; async URLs give an AsyncEngine.
 
-    ``for_migrations`` takes SQLite's write lock at BEGIN (BEGIN IMMEDIATE), so that two
-    writers queue instead of failing half-way with "database is locked", and leaves SQLite's
-    foreign-key enforcement off: batch mode rebuilds tables by copy-and-rename, which an
+    ``for_migrations`` leaves SQLite's foreign-key enforcement off: batch mode rebuilds tables by copy-and-rename, which an
     enforcing connection would turn into cascading deletes. Every other engine enforces them.
     """
     # Imported here: the asyncio extension needs greenlet and costs import time on the fast path.
@@ -93,9 +101,7 @@ def make_engine(
     )
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     if is_sqlite(url):
-        _make_sqlite_transactional(
-            sync_engine, "BEGIN IMMEDIATE" if for_migrations else "BEGIN", not for_migrations
-        )
+        _make_sqlite_transactional(sync_engine, "BEGIN", not for_migrations)
     translate = schema_translate_map(url, schemas)
     if translate:
         engine = engine.execution_options(schema_translate_map=translate)

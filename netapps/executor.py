@@ -18,9 +18,9 @@ from sqlalchemy import Connection
 
 from netapps import backup, lock, recorder
 from netapps.config import Project, Target
-from netapps.database import run_on_target, scrub
+from netapps.database import run_on_target, scrub, write_transactions
 from netapps.errors import CheckFailed, MigrationFailed, NetappsError, UsageError
-from netapps.inspector import edited_revisions, read_state
+from netapps.inspector import DatabaseState, edited_revisions, read_state
 from netapps.revisions import Step
 from netapps.source import Source
 from netapps.urls import is_sqlite, sqlite_path
@@ -94,8 +94,7 @@ def migrate(
     result = MigrateResult(target=target)
     began = time.perf_counter()
     try:
-        if options.destination in ("head", "heads"):
-            source.single_head()
+        source.revisions  # noqa: B018  (a broken migration file fails here, before any connection)
         run_on_target(
             target,
             lambda conn: _migrate_on(conn, project, target, source, options, progress, result),
@@ -159,9 +158,12 @@ def guarded_run(
     result.start = result.end = state.current
     destination = source.resolve(options.destination, state.current)
     if not source.steps(state.current, destination):
+        if options.validate:
+            _refuse_edited(target, source, state)  # Flyway's validate-on-migrate, even as a no-op
         yield None
         return
     with migration_lock(conn, target, options.lock_timeout):
+        write_transactions(conn)
         # Another migrator may have finished while we waited: look again under the lock.
         state = read_state(conn, source)
         result.start = result.end = state.current
@@ -199,17 +201,25 @@ def guarded_run(
             result.end = source.current(conn)
 
 
+def _refuse_edited(target: Target, source: Source, state: DatabaseState) -> None:
+    edited = edited_revisions(source, state.ledger, state.current)
+    if edited:
+        app = target.app.name
+        files = ", ".join(e.revision.path.name for e in edited)
+        raise CheckFailed(
+            f"{app}: applied migration files changed since they ran: {files}; restore them, "
+            f"or accept them with `netapps repair {app}`"
+        )
+
+
 def _preflight(
     project: Project,
     target: Target,
     source: Source,
     options: MigrateOptions,
-    state: object,
+    state: DatabaseState,
     steps: list[Step],
 ) -> None:
-    from netapps.inspector import DatabaseState
-
-    assert isinstance(state, DatabaseState)
     app = target.app.name
     if not state.current and state.user_tables:
         raise CheckFailed(
@@ -224,13 +234,7 @@ def _preflight(
             "(the code is older than the database); deploy the newer code"
         )
     if options.validate:
-        edited = edited_revisions(source, state.ledger, state.current)
-        if edited:
-            files = ", ".join(e.revision.path.name for e in edited)
-            raise CheckFailed(
-                f"{app}: applied migration files changed since they ran: {files}; restore them, "
-                f"or accept them with `netapps repair {app}`"
-            )
+        _refuse_edited(target, source, state)
     refusal = destructive_refusal(project, steps, options.allow_destructive)
     if refusal:
         raise UsageError(f"{app}: {refusal}")

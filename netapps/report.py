@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from netapps.config import App, Project, Target
@@ -31,7 +33,16 @@ def revs(ids: tuple[str, ...] | list[str]) -> str:
 
 
 def where(target: Target) -> str:
-    return f"{target.app.label} [{target.environment}] {target.display_url}"
+    """Which database, for a header line (escaped: Rich would read "[dev]" as markup)."""
+    return escape(f"{target.app.label} [{target.environment}] {target.display_url}")
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """A path relative to the repository when it lies inside it, else absolute."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 # -- apps ----------------------------------------------------------------------------------
@@ -58,7 +69,7 @@ def apps_table(project: Project, rows: list[tuple[App, Target | None, str]]) -> 
     for app, target, problem in rows:
         table.add_row(
             app.name,
-            str(app.folder.relative_to(project.root)),
+            shown_path(app.folder, project.root),
             app.kind,
             target.url.get_backend_name() if target else "?",
             target.display_url if target else f"[red]{problem}[/red]",
@@ -98,7 +109,7 @@ def status_table(project: Project, statuses: list[AppStatus]) -> Table:
         if s.edited:
             state += f"\n[red]edited: {', '.join(e.revision.path.name for e in s.edited)}[/red]"
         if s.error:
-            state += f"\n[red]{s.error}[/red]"
+            state += f"\n[red]{escape(str(s.error))}[/red]"
         last = ""
         if s.ledger:
             entry = s.ledger[-1]
@@ -225,7 +236,7 @@ def migrate_table(results: list[MigrateResult]) -> Table:
         table.add_column(column)
     for r in results:
         if r.error:
-            outcome = f"[red]failed[/red]: {r.error}"
+            outcome = f"[red]failed[/red]: {escape(str(r.error))}"
         elif r.steps:
             outcome = "[green]migrated[/green]" + (f"\nbackup: {r.backup}" if r.backup else "")
         else:

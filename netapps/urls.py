@@ -30,11 +30,13 @@ def parse_url(text: str, *, what: str) -> URL:
     """Parse ``text`` as a SQLAlchemy URL; ``what`` names where it came from for the error."""
     try:
         url = make_url(text.strip())
-    except ArgumentError:
+        url.port  # noqa: B018  (a non-numeric port fails here, not later)
+    except (ArgumentError, ValueError):
         raise UsageError(
             f"{what}: cannot parse database URL {mask_text(text)!r}; "
             "expected dialect+driver://user@host:port/database or sqlite:///path.db"
         ) from None
+    check_dialect(url, what=what)
     if url.get_backend_name() == "sqlite" and url.database in (None, ""):
         raise UsageError(
             f"{what}: SQLite URL {mask_text(text)!r} names no file; use sqlite:///./name.db"
@@ -103,6 +105,22 @@ def check_reachable_path(url: URL, *, app: str) -> None:
             f"{app}: the folder of SQLite database {path} does not exist; "
             "create it or point the URL at an existing folder"
         )
+
+
+def check_dialect(url: URL, *, what: str) -> None:
+    """An unknown dialect (``postgres://``) is a typo in the URL, not a package to install."""
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        url.get_dialect()
+    except NoSuchModuleError:
+        backend = url.get_backend_name()
+        hint = (
+            "postgresql" if backend in ("postgres", "pg", "psql") else "sqlite, postgresql or mysql"
+        )
+        raise UsageError(
+            f"{what}: unknown database dialect '{url.drivername}' in {mask(url)}; use {hint}"
+        ) from None
 
 
 def check_driver(url: URL, *, app: str) -> None:

@@ -123,9 +123,19 @@ def db_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> URL:
     return request.getfixturevalue("pg_database")  # type: ignore[no-any-return]
 
 
+@pytest.fixture(scope="session")
+def _test_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's apps, with backups written to a temporary folder, never the repo."""
+    from support import APP_FOLDERS, write_config
+
+    folder = tmp_path_factory.mktemp("netapps-config")
+    return write_config(folder / "netapps.toml", dict(APP_FOLDERS), folder / "backups")
+
+
 @pytest.fixture(autouse=True)
-def _no_database_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests start from netapps.toml's defaults; each test sets the overrides it means."""
+def _no_database_overrides(monkeypatch: pytest.MonkeyPatch, _test_config: Path) -> None:
+    """Tests start with no database overrides (each sets those it means) and a netapps.toml
+    that keeps backups out of the repository."""
     for name in (
         "DATABASE_URL",
         "SAP_DATABASE_URL",
@@ -133,6 +143,6 @@ def _no_database_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         "SERVICENOW_DATABASE_URL",
         "SALESFORCE_DATABASE_URL",
         "NETAPPS_ENV",
-        "NETAPPS_CONFIG",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NETAPPS_CONFIG", str(_test_config))

@@ -96,9 +96,9 @@ def write_config(
         url = (urls or {}).get(app, f"sqlite:///./{app}.db")
         lines += [
             f"[apps.{app}]",
-            f'label = "{LABELS[app]}"',
+            f'label = "{LABELS.get(app, app)}"',
             f'folder = "{folder}"',
-            f'kind = "{KINDS[app]}"',
+            f'kind = "{KINDS.get(app, "alembic")}"',
             f'url_env = "{app.upper()}_DATABASE_URL"',
             f'database.dev = {{ url = "{url}" }}',
             f'database.production = {{ url = "{url}" }}',

@@ -264,11 +264,6 @@ def test_apps_table_with_config_outside_the_repository_folder_tree(cli: Cli) -> 
     assert "salesforce" in table.out and "Salesforce" in table.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`apps` (table) crashes with ValueError (relative_to) when NETAPPS_CONFIG lives "
-    "outside the app folders' tree",
-)
 def test_apps_table_with_config_elsewhere(cli: Cli) -> None:
     table = cli("apps")
     assert table.code == 0, table
@@ -492,10 +487,6 @@ def test_multiple_heads_then_merge(cli: Cli, sn_copy: Path) -> None:
     assert cli("status", "servicenow", "--exit-code").code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="migrate summary reports 'from: base' for a database at 001 when it refuses multiple heads",
-)
 def test_refused_migrate_reports_the_real_current_revision(cli: Cli, sn_copy: Path) -> None:
     assert cli("migrate", "servicenow").code == 0
     second_head(sn_copy, "002_a")
@@ -606,10 +597,6 @@ def test_malformed_url(cli: Cli, bad: str) -> None:
     assert_error(cli("status", "salesforce"), 2, "salesforce")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a non-numeric port gives exit 1 'unexpected error: ValueError' instead of exit 2",
-)
 def test_malformed_url_with_bad_port(cli: Cli) -> None:
     cli.set_url("sap", f"postgresql+psycopg://u:{SECRET}@127.0.0.1:abc/x")
     result = cli("migrate", "sap")
@@ -617,10 +604,6 @@ def test_malformed_url_with_bad_port(cli: Cli) -> None:
     assert SECRET not in result.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown dialect (postgres://) is reported as a missing driver: 'pip install postgres'",
-)
 def test_unknown_dialect_is_a_usage_error(cli: Cli) -> None:
     cli.set_url("sap", f"postgres://u:{SECRET}@127.0.0.1:1/x")
     result = cli("migrate", "sap")
@@ -658,10 +641,6 @@ def test_unreachable_database_names_app_and_masked_url(cli: Cli) -> None:
     assert not cli.backups.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="history --json of an unreachable database exits 0 and looks like an empty database",
-)
 def test_history_of_unreachable_database_says_so(cli: Cli) -> None:
     cli.set_url("sap", UNREACHABLE)
     result = cli("history", "sap", "--json")
@@ -690,11 +669,6 @@ def test_migration_file_that_does_not_import(cli: Cli, sn_copy: Path) -> None:
     assert debug.code == 2 and "Traceback" in debug.err and f"{bad}:4" in debug.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a migration file that parses but fails to import (ImportError) is reported as "
-    "'migration failed' (exit 4) without its file and line, also by plan --sql",
-)
 def test_migration_file_that_parses_but_does_not_import(cli: Cli, sn_copy: Path) -> None:
     bad = sn_copy / "002_imports.py"
     bad.write_text(
@@ -709,10 +683,6 @@ def test_migration_file_that_parses_but_does_not_import(cli: Cli, sn_copy: Path)
     assert_error(result, 2, "002_imports.py:2", "does_not_exist_zz")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Rich markup swallows '[dev]' in report.where(): plan/history/progress headers lose the environment",
-)
 def test_plan_header_names_the_environment(cli: Cli) -> None:
     result = cli("plan", "salesforce")
     assert result.code == 0

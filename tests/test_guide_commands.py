@@ -53,9 +53,13 @@ def ok(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.mark.parametrize("app", ALEMBIC_APPS)
-def test_guide_alembic_commands(app: str, db_url: URL) -> None:
+def test_guide_alembic_commands(app: str, db_url: URL, tmp_path: Path) -> None:
     folder = APP_FOLDERS[app]
-    env = user_env(DATABASE_URL=db_url.render_as_string(hide_password=False))
+    # The real app folder, as the guide says; backups go to tmp, not into the repository.
+    config = write_config(tmp_path / "netapps.toml", {app: folder}, tmp_path / "backups")
+    env = user_env(
+        DATABASE_URL=db_url.render_as_string(hide_password=False), NETAPPS_CONFIG=str(config)
+    )
     revs = revision_ids(app)
     head = revs[-1]
 
@@ -120,7 +124,8 @@ def test_guide_revision_autogenerate_and_merge(app: str, tmp_path: Path) -> None
 def test_run_migrations_from_any_directory(app: str, tmp_path: Path) -> None:
     """`python3 run_migrations.py`, even from elsewhere and with a python3 lacking the packages."""
     database = tmp_path / "app.db"
-    env = user_env(DATABASE_URL=f"sqlite:///{database}")
+    config = write_config(tmp_path / "netapps.toml", {app: APP_FOLDERS[app]}, tmp_path / "backups")
+    env = user_env(DATABASE_URL=f"sqlite:///{database}", NETAPPS_CONFIG=str(config))
     env["PATH"] = os.environ.get("PATH", "")  # plain python3: run_migrations.py finds .venv itself
     python3 = shutil.which("python3", path=env["PATH"]) or sys.executable
     done = run([python3, str(APP_FOLDERS[app] / "run_migrations.py")], tmp_path, env)
