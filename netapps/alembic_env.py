@@ -16,8 +16,8 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection, MetaData
 
-from netapps.config import Target, load_project
 from netapps import sqlite_impl  # noqa: F401  (registers the schema-mapping SQLite impl)
+from netapps.config import Target, load_project
 from netapps.database import flatten_for, run_with_connection, schemas_of
 from netapps.recorder import LEDGER_TABLE
 from netapps.revision_ids import is_generated, next_revision_id

@@ -26,8 +26,8 @@ from netapps.alembic_env import CONFIGURE_HOOK, CONNECTION, TARGET
 from netapps.config import Target
 from netapps.database import schemas_of
 from netapps.errors import ConfigError, MigrationFailed, RevisionError
-from netapps.revisions import Revision, RevisionFileError, Step, read_alembic_folder
 from netapps.revision_ids import next_revision_id
+from netapps.revisions import Revision, RevisionFileError, Step, read_alembic_folder
 from netapps.source import Source, StepCallback
 
 VERSION_TABLE = "alembic_version"
@@ -115,8 +115,10 @@ class AlembicSource(Source):
                 return
             now = time.perf_counter()
             revision = by_id[step.up_revision_id]
-            direction = "up" if step.is_upgrade else "down"
-            on_step(ctx.connection, Step(revision, direction), now - clock[0])
+            assert ctx.connection is not None
+            on_step(
+                ctx.connection, Step(revision, "up" if step.is_upgrade else "down"), now - clock[0]
+            )
             clock[0] = now
 
         return on_version_apply

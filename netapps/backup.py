@@ -37,7 +37,7 @@ class BackupFile:
 
 def backup_dir(project: Project, app: str) -> Path:
     settings = project.settings.get("backups", {})
-    return (project.root / settings.get("dir", "backups") / app).resolve()
+    return (project.root / str(settings.get("dir", "backups")) / app).resolve()
 
 
 def keep_count(project: Project) -> int:

@@ -7,7 +7,6 @@ a documented exit code (netapps.errors); ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -19,9 +18,9 @@ from rich.markup import escape
 from netapps import backup as backups_module
 from netapps import errors, report
 from netapps.config import App, Project, Target, load_project
-from netapps.errors import CheckFailed, NetappsError, RevisionError, UsageError
+from netapps.errors import NetappsError, RevisionError, UsageError
 from netapps.executor import MigrateOptions, MigrateResult, migrate
-from netapps.inspector import UP_TO_DATE, AppStatus, status_of
+from netapps.inspector import UP_TO_DATE, status_of
 from netapps.loader import source_for
 from netapps.revisions import Step
 from netapps.source import Source
@@ -262,8 +261,9 @@ def _move(
     if steps and steps[0].direction != direction:
         other = "downgrade" if direction == "up" else "upgrade"
         raise RevisionError(
-            f"{target.app.name}: {destination or 'base'} is not {'above' if direction == 'up' else 'below'} "
-            f"the current revision ({report.revs(status.current)}); use `netapps {other}`"
+            f"{target.app.name}: {destination or 'base'} is not "
+            f"{'above' if direction == 'up' else 'below'} the current revision "
+            f"({report.revs(status.current)}); use `netapps {other}`"
         )
     options.destination = destination or "base"
     _finish(_run_migrations(project, [target], options, json_output), json_output)
@@ -367,7 +367,7 @@ def revision_command(
     ] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Create the app's next revision (numbered NNN_slug); --autogenerate fills it from the models."""
+    """Create the app's next revision (NNN_slug); --autogenerate fills it from the models."""
     project = _project()
     _, target, source = _one(project, app)
     paths = source.create_revision(message, autogenerate=autogenerate, target=target)
@@ -428,7 +428,7 @@ def check_command(
 
 @cli.command("adopt")
 def adopt_command(app: AppArg, json_output: JsonOpt = False) -> None:
-    """Stamp head on a database whose tables exist without a version, only if they match the models."""
+    """Stamp head on unversioned tables, only if they match the models at head."""
     from netapps.checks import adopt
 
     project = _project()
@@ -442,7 +442,8 @@ def adopt_command(app: AppArg, json_output: JsonOpt = False) -> None:
     else:
         if differences:
             report.out.print(
-                f"[red]{target.app.name}: the tables differ from the models at head; nothing stamped[/red]"
+                f"[red]{target.app.name}: the tables differ from the models at head; "
+                "nothing stamped[/red]"
             )
             for d in differences:
                 report.out.print(f"  - {d}", markup=False)
@@ -538,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         report.err.print(
-            f"[red]unexpected error:[/red] {type(exc).__name__}: {exc}; rerun with --debug for the traceback"
+            f"[red]unexpected error:[/red] {escape(f'{type(exc).__name__}: {exc}')}; "
+            "rerun with --debug for the traceback"
         )
         if State.debug:
             traceback.print_exc()

@@ -59,7 +59,12 @@ def flatten_for(url: URL, metadata: MetaData) -> MetaData:
         return metadata
     flat = MetaData(naming_convention=metadata.naming_convention)
     for table in metadata.sorted_tables:
-        table.to_metadata(flat, schema=None, referred_schema_fn=lambda *_: BLANK_SCHEMA)
+        # schema=None: the new MetaData's (none); BLANK_SCHEMA: referred tables lose theirs too.
+        table.to_metadata(
+            flat,
+            schema=None,  # type: ignore[arg-type]
+            referred_schema_fn=lambda *_: BLANK_SCHEMA,  # type: ignore[arg-type]
+        )
     return flat
 
 
@@ -89,8 +94,9 @@ def make_engine(
 ) -> Any:
     """An engine for ``url``; async URLs give an AsyncEngine.
 
-    ``for_migrations`` leaves SQLite's foreign-key enforcement off: batch mode rebuilds tables by copy-and-rename, which an
-    enforcing connection would turn into cascading deletes. Every other engine enforces them.
+    ``for_migrations`` leaves SQLite's foreign-key enforcement off: batch mode rebuilds tables
+    by copy-and-rename, which an enforcing connection would turn into cascading deletes.
+    Every other connection enforces them.
     """
     # Imported here: the asyncio extension needs greenlet and costs import time on the fast path.
     from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -135,7 +141,8 @@ def run_with_connection(
 async def _run_async(engine: Any, work: Callable[[Connection], T]) -> T:
     try:
         async with engine.connect() as connection:
-            return await connection.run_sync(work)
+            result: T = await connection.run_sync(work)
+            return result
     finally:
         await engine.dispose()
 

@@ -22,8 +22,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    inspect,
     insert,
+    inspect,
     select,
 )
 

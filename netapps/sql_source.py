@@ -136,5 +136,6 @@ class SqlSource(Source):
 
     def merge(self, message: str, target: Target) -> Path:
         raise RevisionError(
-            f"{self.app.name}'s SQL migrations are numbered in one line: there are no heads to merge"
+            f"{self.app.name}'s SQL migrations are numbered in one line: "
+            "there are no heads to merge"
         )

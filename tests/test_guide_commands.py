@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
-
 from support import ALEMBIC_APPS, APP_FOLDERS, REPO, copy_app, write_config
 
 BIN = Path(sys.executable).parent
@@ -21,7 +20,7 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 
 
 def user_env(**extra: str) -> dict[str, str]:
-    """A shell with the project's virtual environment on PATH, as after `source .venv/bin/activate`."""
+    """A shell with the project's venv on PATH, as after `source .venv/bin/activate`."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -36,7 +35,6 @@ def user_env(**extra: str) -> dict[str, str]:
 def revision_ids(app: str) -> list[str]:
     """Revision ids, oldest first; each equals its file's name (the guide's interface)."""
     from alembic.script import ScriptDirectory
-
     from support import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config(app))

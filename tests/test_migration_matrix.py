@@ -7,7 +7,6 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import URL
-
 from support import (
     ALEMBIC_APPS,
     _database_url,

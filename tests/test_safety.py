@@ -8,14 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-
 from support import APP_FOLDERS, connect, write_config
 
 NETAPPS = str(Path(sys.executable).parent / "netapps")
@@ -304,7 +301,8 @@ def test_backup_restores_schema_and_data_and_noop_makes_none(db_url: URL, tmp_pa
         names = (
             conn.execute(
                 text(
-                    f"SELECT name FROM {schema_name + '.' if schema_name else ''}assets WHERE asset_id = 'USER-1'"
+                    f"SELECT name FROM {schema_name + '.' if schema_name else ''}assets "
+                    "WHERE asset_id = 'USER-1'"
                 )
             )
             .scalars()

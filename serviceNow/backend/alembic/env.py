@@ -1,6 +1,7 @@
 """Alembic environment for ServiceNow: the shared implementation lives in netapps."""
 
-from netapps.alembic_env import run_alembic_env
 from servicenow.models import Base
+
+from netapps.alembic_env import run_alembic_env
 
 run_alembic_env(Base.metadata)
