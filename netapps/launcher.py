@@ -45,7 +45,7 @@ def run(script: str, args: list[str]) -> int:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     ensure_dependencies(root)
-    from netapps.cli import main
+    from netapps.entry import main
 
     if (here / "alembic.ini").is_file() or (here / "migrations").is_dir():
         # One app's runner: DATABASE_URL applies to it, as the guide says.

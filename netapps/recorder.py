@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from netapps import __version__
+from netapps.revisions import checksums_from_ledger
 
 LEDGER_TABLE = "netapps_migration_log"
 
@@ -125,13 +126,7 @@ def entries(conn: Connection, app: str) -> list[Entry]:
 
 def recorded_checksums(history: list[Entry]) -> dict[str, str]:
     """The checksum each currently applied revision was applied (or repaired) with."""
-    checksums: dict[str, str] = {}
-    for entry in history:
-        if entry.direction in ("up", "repair"):
-            checksums[entry.revision] = entry.checksum
-        elif entry.direction == "down":
-            checksums.pop(entry.revision, None)
-    return checksums
+    return checksums_from_ledger((e.revision, e.direction, e.checksum) for e in history)
 
 
 def last_applied(history: list[Entry]) -> dict[str, Entry]:

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from netapps import tables
 from netapps.config import App, Project, Target
 from netapps.executor import MigrateResult
-from netapps.inspector import UP_TO_DATE, AppStatus
+from netapps.inspector import AppStatus
 from netapps.recorder import last_applied
 from netapps.revisions import Step
 from netapps.source import Source
@@ -21,15 +22,12 @@ from netapps.source import Source
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-_STATE_STYLE = {UP_TO_DATE: "green", "behind": "yellow", "unreachable": "red", "error": "red"}
-
 
 def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
-def revs(ids: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(ids) if ids else "base"
+revs = tables.revs
 
 
 def where(target: Target) -> str:
@@ -100,30 +98,7 @@ def status_json(statuses: list[AppStatus]) -> list[dict[str, Any]]:
 
 
 def status_table(project: Project, statuses: list[AppStatus]) -> Table:
-    table = Table(title=f"Database status (environment: {project.environment})")
-    for column in ("app", "database", "current", "head", "pending", "state", "last change"):
-        table.add_column(column)
-    for s in statuses:
-        style = _STATE_STYLE.get(s.state, "magenta")
-        state = f"[{style}]{s.state}[/{style}]"
-        if s.edited:
-            state += f"\n[red]edited: {', '.join(e.revision.path.name for e in s.edited)}[/red]"
-        if s.error:
-            state += f"\n[red]{escape(str(s.error))}[/red]"
-        last = ""
-        if s.ledger:
-            entry = s.ledger[-1]
-            last = f"{entry.applied_at:%Y-%m-%d %H:%M} UTC by {entry.applied_by}"
-        table.add_row(
-            s.app,
-            s.target.display_url,
-            revs(s.current) if not s.error else "?",
-            revs(s.heads),
-            str(len(s.pending)),
-            state,
-            last,
-        )
-    return table
+    return tables.status_table(project.environment, status_json(statuses))
 
 
 # -- history -------------------------------------------------------------------------------
@@ -231,23 +206,4 @@ def migrate_json(results: list[MigrateResult]) -> list[dict[str, Any]]:
 
 
 def migrate_table(results: list[MigrateResult]) -> Table:
-    table = Table(title="Migration summary")
-    for column in ("app", "database", "from", "to", "steps", "time", "result"):
-        table.add_column(column)
-    for r in results:
-        if r.error:
-            outcome = f"[red]failed[/red]: {escape(str(r.error))}"
-        elif r.steps:
-            outcome = "[green]migrated[/green]" + (f"\nbackup: {r.backup}" if r.backup else "")
-        else:
-            outcome = "[green]up to date[/green]"
-        table.add_row(
-            r.app,
-            r.target.display_url,
-            revs(r.start),
-            revs(r.end),
-            str(len(r.steps)),
-            f"{r.seconds:.2f} s",
-            outcome,
-        )
-    return table
+    return tables.migrate_table(migrate_json(results))

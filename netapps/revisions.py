@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -83,6 +84,32 @@ def _literal(node: ast.expr | None) -> object:
     return ast.literal_eval(node)
 
 
+# `revision = "..."` and `down_revision = ...` at the start of a line, as Alembic writes them.
+_HEADER = re.compile(
+    r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*([^\n#]+?)\s*(?:#.*)?$", re.MULTILINE
+)
+
+
+def read_alembic_ids(path: Path) -> Revision:
+    """Id, parents and checksum only, without parsing the whole file (the no-op fast path).
+
+    Falls back to the full reading when the two assignments are not simple literals."""
+    data = path.read_bytes()
+    found: dict[str, object] = {}
+    for name, value in _HEADER.findall(data.decode("utf-8", errors="replace")):
+        if name in found:
+            return read_alembic_file(path)
+        try:
+            found[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return read_alembic_file(path)
+    revision, down = found.get("revision"), found.get("down_revision")
+    if not isinstance(revision, str) or not (down is None or isinstance(down, (str, tuple, list))):
+        return read_alembic_file(path)
+    parents = () if down is None else (down,) if isinstance(down, str) else tuple(map(str, down))
+    return Revision(id=revision, parents=parents, message="", path=path, checksum=checksum(data))
+
+
 def read_alembic_file(path: Path) -> Revision:
     data = path.read_bytes()
     try:
@@ -92,6 +119,7 @@ def read_alembic_file(path: Path) -> Revision:
     values: dict[str, object] = {}
     functions: dict[str, str] = {}
     text = data.decode("utf-8", errors="replace")
+    lines: list[str] = []
     for node in tree.body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -100,7 +128,9 @@ def read_alembic_file(path: Path) -> Revision:
         elif isinstance(node, ast.AnnAssign):
             targets, value = [node.target], node.value
         elif isinstance(node, ast.FunctionDef) and node.name in ("upgrade", "downgrade"):
-            functions[node.name] = ast.get_source_segment(text, node) or ""
+            # Slicing lines once is far cheaper than ast.get_source_segment on big files.
+            lines = lines or text.splitlines()
+            functions[node.name] = "\n".join(lines[node.lineno - 1 : node.end_lineno])
         for target in targets:
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
                 try:
@@ -135,11 +165,24 @@ def read_alembic_file(path: Path) -> Revision:
     )
 
 
-def read_alembic_folder(versions: Path) -> list[Revision]:
-    return [read_alembic_file(p) for p in sorted(versions.glob("*.py")) if p.name != "__init__.py"]
+def read_alembic_folder(versions: Path, *, ids_only: bool = False) -> list[Revision]:
+    read = read_alembic_ids if ids_only else read_alembic_file
+    return [read(p) for p in sorted(versions.glob("*.py")) if p.name != "__init__.py"]
 
 
 def heads_of(revisions: list[Revision]) -> tuple[str, ...]:
     """Revisions that no other revision names as a parent."""
     parents = {p for r in revisions for p in r.parents}
     return tuple(sorted(r.id for r in revisions if r.id not in parents))
+
+
+def checksums_from_ledger(rows: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """From ledger rows (revision, direction, checksum), oldest first: the checksum each
+    currently applied revision was applied or repaired with."""
+    checksums: dict[str, str] = {}
+    for revision, direction, digest in rows:
+        if direction in ("up", "repair"):
+            checksums[revision] = digest
+        elif direction == "down":
+            checksums.pop(revision, None)
+    return checksums

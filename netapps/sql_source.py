@@ -15,6 +15,7 @@ from netapps.config import App, Target
 from netapps.errors import RevisionError, UsageError
 from netapps.revisions import Revision, Step, destructive_operations
 from netapps.source import Source, StepCallback
+from netapps.sql_files import SqlMigration
 
 
 class SqlSource(Source):
@@ -24,14 +25,14 @@ class SqlSource(Source):
     def __init__(self, app: App, dialect: str = "sqlite") -> None:
         super().__init__(app)
         self.dialect = dialect
-        self._migrations: list[sqlm.SqlMigration] | None = None
+        self._migrations: list[SqlMigration] | None = None
 
     @property
     def folder(self) -> Path:
         return self.app.folder / "migrations"
 
     @property
-    def migrations(self) -> list[sqlm.SqlMigration]:
+    def migrations(self) -> list[SqlMigration]:
         if self._migrations is None:
             self._migrations = sqlm.discover(self.folder, self.dialect)
         return self._migrations
@@ -73,7 +74,7 @@ class SqlSource(Source):
         by_id = self.by_id
 
         def step_done(
-            step_conn: Connection, migration: sqlm.SqlMigration, direction: str, seconds: float
+            step_conn: Connection, migration: SqlMigration, direction: str, seconds: float
         ) -> None:
             on_step(
                 step_conn,

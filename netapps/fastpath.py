@@ -1,0 +1,311 @@
+"""The no-op answered in milliseconds: ``netapps migrate`` / ``status`` when every database
+is already at head.
+
+Most runs of ``migrate`` (every container start, every deploy) find nothing to do. Importing
+SQLAlchemy and Alembic alone costs about half a second, so this module answers that case with
+the standard library, the plain database driver and Rich: heads come from the migration files
+read as text (netapps.revisions, netapps.sql_files), the version and the ledger from one
+query each. Nothing is cached, so nothing can be stale.
+
+It only ever answers "up to date". Whenever anything else is true, or anything is unusual
+(a command-line option it does not know, a URL it does not parse, a missing database file,
+an edited migration, a driver error), it returns None and the full implementation runs and
+gives the real answer. The fast path can therefore be slower to give up, never wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from netapps import revisions, sql_files
+
+LEDGER = "netapps_migration_log"
+_SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
+_POSTGRES_SCHEMES = {
+    "postgresql",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+    "postgresql+asyncpg",
+    "postgresql+psycopg_async",
+}
+
+
+class GiveUp(Exception):
+    """Not a case for the fast path: let the full implementation answer."""
+
+
+@dataclass(frozen=True)
+class Request:
+    command: str
+    names: list[str]
+    environment: str | None
+    json_output: bool
+    app_folder: Path | None
+
+
+def parse_args(argv: list[str]) -> Request:
+    args = list(argv)
+    environment = None
+    while args and args[0].startswith("-"):
+        if args[0] == "--env" and len(args) > 1:
+            environment, args = args[1], args[2:]
+        else:
+            raise GiveUp
+    if not args or args[0] not in ("migrate", "status"):
+        raise GiveUp
+    command, rest = args[0], args[1:]
+    names: list[str] = []
+    json_output = False
+    app_folder = None
+    ignored_flags = {"--no-backup", "--allow-destructive", "--exit-code"}
+    # Options that take a value and do not change a no-op's answer.
+    valued_flags = {"--lock-timeout"} if command == "migrate" else set()
+    while rest:
+        item = rest.pop(0)
+        if item == "--json":
+            json_output = True
+        elif item in ignored_flags:
+            continue  # nothing runs, so none of these changes the answer
+        elif (item in valued_flags and rest) or (
+            item == "--to" and command == "migrate" and rest and rest[0] in ("head", "heads")
+        ):
+            rest.pop(0)
+        elif item == "--app-folder" and command == "migrate" and rest:
+            app_folder = Path(rest.pop(0)).resolve()
+        elif item.startswith("-"):
+            raise GiveUp
+        else:
+            names.append(item)
+    return Request(command, names, environment, json_output, app_folder)
+
+
+def _config_path() -> Path:
+    explicit = os.environ.get("NETAPPS_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "netapps.toml").is_file():
+            return folder / "netapps.toml"
+    fallback = Path(__file__).resolve().parent.parent / "netapps.toml"
+    if fallback.is_file():
+        return fallback
+    raise GiveUp
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Database:
+    app: str
+    label: str
+    kind: str
+    folder: Path
+    display: str
+    source: str
+    sqlite_path: Path | None = None
+    pg: dict[str, Any] | None = None
+
+
+def _database(name: str, spec: dict[str, Any], root: Path, env: str, single: bool) -> Database:
+    folder = (root / spec["folder"]).resolve()
+    url_env = spec.get("url_env", f"{name.upper()}_DATABASE_URL")
+    setting = spec.get("database", {}).get(env)
+    if single and os.environ.get("DATABASE_URL"):
+        text, source = os.environ["DATABASE_URL"], "DATABASE_URL"
+    elif os.environ.get(url_env):
+        text, source = os.environ[url_env], url_env
+    elif setting is not None:
+        text, source = str(setting["url"]), f"netapps.toml [{env}]"
+    else:
+        raise GiveUp
+    if (setting is not None and (set(setting) - {"url", "password_env"})) or spec.get("tenants"):
+        raise GiveUp  # tenants and other settings: the full implementation
+    parts = urlsplit(text.strip())
+    if parts.query or parts.fragment:
+        raise GiveUp
+    label = spec.get("label", name)
+    if parts.scheme in _SQLITE_SCHEMES:
+        raw = text.strip().split(":///", 1)
+        if len(raw) != 2 or not raw[1] or raw[1].startswith(":memory:"):
+            raise GiveUp
+        path = Path(unquote(raw[1])).expanduser()
+        path = path if path.is_absolute() else (folder / path).resolve()
+        if not path.is_file():
+            raise GiveUp  # no database yet: certainly not at head
+        return Database(name, label, spec["kind"], folder, f"sqlite:///{path}", source, path)
+    if parts.scheme in _POSTGRES_SCHEMES:
+        password = unquote(parts.password) if parts.password else None
+        password_env = setting.get("password_env") if setting else None
+        if password is None and password_env and os.environ.get(str(password_env)):
+            password = os.environ[str(password_env)]
+        user = unquote(parts.username or "")
+        host = parts.hostname or "localhost"
+        port = parts.port or 5432
+        database = unquote(parts.path.lstrip("/"))
+        shown_user = f"{user}:***@" if password else (f"{user}@" if user else "")
+        display = f"{parts.scheme}://{shown_user}{host}:{port}/{database}"
+        conninfo = {"host": host, "port": port, "user": user or None, "dbname": database}
+        if password:
+            conninfo["password"] = password
+        return Database(name, label, spec["kind"], folder, display, source, None, conninfo)
+    raise GiveUp
+
+
+def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> list[Database]:
+    apps: dict[str, dict[str, Any]] = data.get("apps", {})
+    if request.app_folder is not None:
+        for name, spec in apps.items():
+            if (root / spec["folder"]).resolve() == request.app_folder:
+                return [_database(name, spec, root, env, single=True)]
+        raise GiveUp
+    if not request.names:
+        return [_database(n, s, root, env, single=False) for n, s in apps.items()]
+    chosen: list[Database] = []
+    for wanted in request.names:
+        for name, spec in apps.items():
+            aliases = {name, spec.get("label", name), *spec.get("aliases", ())}
+            if _norm(wanted) in {_norm(a) for a in aliases}:
+                if all(d.app != name for d in chosen):
+                    chosen.append(_database(name, spec, root, env, single=False))
+                break
+        else:
+            raise GiveUp  # unknown app: the full implementation says so
+    return chosen
+
+
+def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    try:
+        if db.sqlite_path is not None:
+            lite = sqlite3.connect(f"file:{db.sqlite_path}?mode=ro", uri=True, timeout=5)
+            try:
+                return lite.execute(sql, params).fetchall()
+            finally:
+                lite.close()
+        import psycopg  # the plain driver, only for PostgreSQL databases
+
+        with psycopg.connect(connect_timeout=5, **(db.pg or {})) as connection:
+            rows = connection.execute(sql.replace("?", "%s"), params).fetchall()
+            return [tuple(r) for r in rows]
+    except Exception as exc:  # a missing table, an unreachable server: not for us
+        raise GiveUp from exc
+
+
+def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
+    """The status row of a database at head, or GiveUp."""
+    if db.kind == "alembic":
+        revs = revisions.read_alembic_folder(db.folder / "alembic" / "versions", ids_only=True)
+        heads = revisions.heads_of(revs)
+        current = sorted(r[0] for r in _query(db, "SELECT version_num FROM alembic_version"))
+        files = {r.id: r.checksum for r in revs}
+    else:
+        dialect = "sqlite" if db.sqlite_path is not None else "postgresql"
+        migrations = sql_files.discover(db.folder / "migrations", dialect)
+        if not migrations:
+            raise GiveUp
+        heads = (migrations[-1].version,)
+        applied = dict(_query(db, "SELECT version, checksum FROM schema_version"))
+        files = {m.version: m.checksum for m in migrations}
+        if applied != files:
+            raise GiveUp  # pending, or an edited file: the full path says which
+        current = [migrations[-1].version]
+    if len(heads) != 1 or current != list(heads):
+        raise GiveUp
+    ledger = _query(
+        db,
+        f"SELECT revision, direction, checksum, applied_at, applied_by FROM {LEDGER} "
+        "WHERE app = ? ORDER BY id",
+        (db.app,),
+    )
+    recorded = revisions.checksums_from_ledger((r[0], r[1], r[2]) for r in ledger)
+    if any(files.get(rev) not in (None, digest) for rev, digest in recorded.items()):
+        raise GiveUp  # an applied file changed: migrate refuses, and says so
+    last_at = last_by = None
+    if ledger:
+        stamp = ledger[-1][3]
+        last_at = stamp.isoformat() if hasattr(stamp, "isoformat") else str(stamp).replace(" ", "T")
+        last_by = ledger[-1][4]
+    return {
+        "app": db.app,
+        "environment": environment,
+        "url": db.display,
+        "current": current,
+        "heads": list(heads),
+        "pending": 0,
+        "pending_revisions": [],
+        "state": "up to date",
+        "edited": [],
+        "last_migrated_at": last_at,
+        "last_migrated_by": last_by,
+        "error": None,
+    }
+
+
+def answer(argv: list[str]) -> int | None:
+    """The exit code when the fast path answered, else None."""
+    try:
+        request = parse_args(argv)
+        config = _config_path()
+        data = tomllib.loads(config.read_text())
+        env = request.environment or os.environ.get("NETAPPS_ENV") or "dev"
+        if env not in data.get("environments", ["dev", "production"]):
+            raise GiveUp
+        databases = _select(data, config.parent, env, request)
+        rows = []
+        for db in databases:
+            began = time.perf_counter()
+            rows.append((db, _check_at_head(db, env), time.perf_counter() - began))
+    except (GiveUp, OSError, KeyError, ValueError, TypeError, tomllib.TOMLDecodeError):
+        return None
+    except Exception:  # whatever it is, the full implementation will report it properly
+        return None
+    _print(request, env, rows)
+    return 0
+
+
+def _print(request: Request, env: str, rows: list[tuple[Database, dict[str, Any], float]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from netapps import tables
+
+    if request.command == "status":
+        documents = [row for _db, row, _s in rows]
+        if request.json_output:
+            sys.stdout.write(json.dumps(documents, indent=2) + "\n")
+        else:
+            Console(highlight=False, soft_wrap=True).print(tables.status_table(env, documents))
+        return
+    migrated = [
+        {
+            "app": db.app,
+            "url": db.display,
+            "from": row["current"],
+            "to": row["current"],
+            "steps": [],
+            "backup": None,
+            "ok": True,
+            "error": None,
+            "exit_code": 0,
+            "seconds": round(seconds, 4),
+        }
+        for db, row, seconds in rows
+    ]
+    if request.json_output:
+        sys.stdout.write(json.dumps(migrated, indent=2) + "\n")
+        return
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for db, _row, _s in rows:
+        err.print(f"[dim]{escape(f'{db.label} [{env}] {db.display} (from {db.source})')}[/dim]")
+    Console(highlight=False, soft_wrap=True).print(tables.migrate_table(migrated))
