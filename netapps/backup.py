@@ -52,11 +52,16 @@ def _label(revision: str | None) -> str:
     return (revision or "base").replace("/", "_")[:40]
 
 
+def target_dir(project: Project, target: Target) -> Path:
+    folder = backup_dir(project, target.app.name)
+    return folder / target.tenant if target.tenant else folder
+
+
 def make_backup(
     project: Project, target: Target, start: str | None, end: str | None
 ) -> Path | None:
     """Back up ``target``'s database; None when there is nothing to back up yet."""
-    folder = backup_dir(project, target.app.name)
+    folder = target_dir(project, target)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name = f"{stamp}-{_label(start)}-{_label(end)}"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -68,7 +73,7 @@ def make_backup(
         _sqlite_copy(source, path)
     elif target.url.get_backend_name() == "postgresql":
         path = folder / f"{name}.dump"
-        _pg_dump(target.url, path)
+        _pg_dump(target.url, path, target.schema)
     else:
         raise BackupError(
             f"{target.app.name}: no backup method for {target.url.get_backend_name()}; "
@@ -101,7 +106,12 @@ def _pg_env(url: URL) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def _pg_dump(url: URL, path: Path) -> None:
+def _only(schema: str | None) -> list[str]:
+    """A tenant living in a schema is backed up alone."""
+    return ["--schema", schema] if schema else []
+
+
+def _pg_dump(url: URL, path: Path, schema: str | None = None) -> None:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise BackupError(
@@ -112,7 +122,7 @@ def _pg_dump(url: URL, path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.close(fd)
     done = subprocess.run(
-        [pg_dump, "-Fc", "--no-owner", "-f", str(path), *args, str(url.database)],
+        [pg_dump, "-Fc", "--no-owner", "-f", str(path), *args, *_only(schema), str(url.database)],
         env=env,
         capture_output=True,
         text=True,
@@ -130,11 +140,12 @@ def _prune(folder: Path, keep: int) -> None:
 
 
 def list_backups(project: Project, app: str) -> list[BackupFile]:
+    """An app's backups (its tenants' too, in their own folders), newest first."""
     folder = backup_dir(project, app)
     if not folder.is_dir():
         return []
     found = []
-    for path in sorted(folder.iterdir(), reverse=True):
+    for path in sorted(folder.rglob("*"), key=lambda p: p.name, reverse=True):
         if path.suffix in (".db", ".dump"):
             stat = path.stat()
             found.append(
@@ -163,7 +174,7 @@ def restore(project: Project, target: Target, file: Path) -> None:
         return
     if file.suffix != ".dump":
         raise UsageError(f"{file} is not a PostgreSQL backup (.dump) for {target.app.name}")
-    _pg_restore(target.url, file)
+    _pg_restore(target.url, file, target.schema)
 
 
 # Everything the app's database holds, dropped in the same transaction as the restore, so that
@@ -187,7 +198,11 @@ END $$;
 """
 
 
-def _pg_restore(url: URL, file: Path) -> None:
+def _drop_schema_sql(schema: str) -> str:
+    return 'DROP SCHEMA IF EXISTS "' + schema.replace('"', '""') + '" CASCADE;\n'
+
+
+def _pg_restore(url: URL, file: Path, schema: str | None = None) -> None:
     """Replace the database's contents with the dump's, all in one transaction: a failure
     leaves the database exactly as it was."""
     pg_restore, psql = shutil.which("pg_restore"), shutil.which("psql")
@@ -215,7 +230,8 @@ def _pg_restore(url: URL, file: Path) -> None:
             "-d",
             str(url.database),
         ],
-        input=_DROP_EVERYTHING + script.stdout,
+        # A tenant's backup holds its schema only: replace that schema, nothing else.
+        input=(_drop_schema_sql(schema) if schema else _DROP_EVERYTHING) + script.stdout,
         env=env,
         capture_output=True,
         text=True,

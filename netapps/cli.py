@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from netapps import backup as backups_module
 from netapps import errors, report
 from netapps.config import App, Project, Target, load_project
 from netapps.errors import NetappsError, RevisionError, UsageError
-from netapps.executor import MigrateOptions, MigrateResult, migrate
+from netapps.executor import MigrateOptions, MigrateResult
 from netapps.inspector import UP_TO_DATE, status_of
 from netapps.loader import source_for
 from netapps.revisions import Step
@@ -62,17 +63,22 @@ def _project() -> Project:
 
 
 def _targets(project: Project, names: list[str] | None) -> list[Target]:
-    return [project.target(app) for app in project.select(names)]
+    return project.targets(names)
 
 
-def _one(project: Project, name: str, single_app: bool = False) -> tuple[App, Target, Source]:
-    app = project.find(name)
-    target = project.target(app, single_app=single_app)
-    return app, target, source_for(target)
+def _one(project: Project, name: str) -> tuple[App, Target, Source]:
+    """One database: an app's, or one tenant's (``servicenow:acme``)."""
+    targets = project.targets([name])
+    if len(targets) != 1:
+        app = targets[0].app
+        raise UsageError(
+            f"{app.name} has {len(targets)} tenant databases; name one, as {app.name}:TENANT"
+        )
+    return targets[0].app, targets[0], source_for(targets[0])
 
 
 def _announce(target: Target, json_output: bool) -> None:
-    if not json_output:
+    if not json_output and not target.tenant:  # a thousand tenants: progress lines suffice
         report.err.print(f"[dim]{report.where(target)} (from {escape(target.source)})[/dim]")
 
 
@@ -100,6 +106,9 @@ def status_command(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit non-zero unless every app is up to date.")
     ] = False,
+    tenants: Annotated[
+        bool, typer.Option("--tenants", help="One row per tenant database, not a summary.")
+    ] = False,
 ) -> None:
     """Each database: current revision, head(s), pending count and state."""
     project = _project()
@@ -107,7 +116,7 @@ def status_command(
     if json_output:
         report.emit_json(report.status_json(statuses))
     else:
-        report.out.print(report.status_table(project, statuses))
+        report.out.print(report.status_table(project, statuses, expand=tenants))
     if exit_code and any(s.state != UP_TO_DATE or s.edited for s in statuses):
         codes = [s.error.exit_code for s in statuses if s.error]
         raise typer.Exit(codes[0] if codes else errors.EXIT_CHECK_FAILED)
@@ -167,11 +176,11 @@ def plan_command(
         report.emit_json(document)
 
 
-def _progress(target: Target, step: Step, seconds: float, json_output: bool) -> None:
+def _progress(json_output: bool, _kind: str, target: Target, step: Step, seconds: float) -> None:
     if not json_output:
         arrow = "↑" if step.direction == "up" else "↓"
         report.err.print(
-            f"  [green]✓[/green] {target.app.name} {arrow} {step.revision.id} ({seconds:.2f} s)"
+            f"  [green]✓[/green] {escape(target.name)} {arrow} {step.revision.id} ({seconds:.2f} s)"
         )
 
 
@@ -180,23 +189,22 @@ def _run_migrations(
     targets: list[Target],
     options: MigrateOptions,
     json_output: bool,
+    workers: int = 1,
 ) -> list[MigrateResult]:
-    results = []
-    for target in targets:
-        _announce(target, json_output)
-        result = migrate(
-            project,
-            target,
-            source_for(target),
-            options,
-            progress=lambda _kind, t, step, secs: _progress(t, step, secs, json_output),
-        )
+    from netapps.parallel import migrate_all
+
+    def on_result(result: MigrateResult) -> None:
         if result.error and not json_output:
             report.err.print(f"[red]error:[/red] {escape(str(result.error))}")
-            if State.debug:
+            if State.debug and result.error.__cause__ is not None:
                 traceback.print_exception(result.error)
-        results.append(result)
-    return results
+
+    if workers <= 1:
+        for target in targets:
+            _announce(target, json_output)
+    return migrate_all(
+        project, targets, options, workers, partial(_progress, json_output), on_result
+    )
 
 
 def _finish(results: list[MigrateResult], json_output: bool) -> None:
@@ -230,13 +238,23 @@ def migrate_command(
     no_backup: NoBackupOpt = False,
     allow_destructive: DestructiveOpt = False,
     json_output: JsonOpt = False,
+    parallel: Annotated[
+        int | None,
+        typer.Option("--parallel", min=1, help="Databases migrated at once (default: CPUs)."),
+    ] = None,
     app_folder: Annotated[Path | None, typer.Option("--app-folder", hidden=True)] = None,
 ) -> None:
     """Bring the apps to head (or --to REV); when one fails, the others still run."""
+    from netapps.parallel import default_workers
+
     project = _project()
     if app_folder is not None:
         # One app's run_migrations.py: DATABASE_URL means this app, as the guide says.
-        targets = [project.target(project.app_for_folder(app_folder), single_app=True)]
+        app = project.app_for_folder(app_folder)
+        if len(app.tenants) > 1:
+            targets = project.targets([app.name])
+        else:
+            targets = [project.target(app, single_app=True)]
     else:
         targets = _targets(project, apps)
     options = MigrateOptions(
@@ -245,7 +263,8 @@ def migrate_command(
         backup=not no_backup,
         allow_destructive=allow_destructive,
     )
-    _finish(_run_migrations(project, targets, options, json_output), json_output)
+    workers = parallel or default_workers()
+    _finish(_run_migrations(project, targets, options, json_output, workers), json_output)
 
 
 def _move(

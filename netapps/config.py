@@ -8,6 +8,7 @@ editing a file. Passwords never live in the file: ``password_env`` names the var
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ class App:
     url_env: str
     aliases: tuple[str, ...] = ()
     databases: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    #: Several databases (or PostgreSQL schemas) of the same app, one per tenant: its URL or
+    #: schema setting contains ``{tenant}``.
+    tenants: tuple[str, ...] = ()
 
     def matches(self, text: str) -> bool:
         wanted = text.strip().lower().replace("-", "_")
@@ -49,15 +53,19 @@ class Target:
     url: URL
     source: str
     environment: str
+    tenant: str | None = None
+    #: A PostgreSQL schema holding this tenant's tables (its search_path), if any.
+    schema: str | None = None
 
     @property
     def display_url(self) -> str:
-        return mask(self.url)
+        shown = mask(self.url)
+        return f"{shown} (schema {self.schema})" if self.schema else shown
 
     @property
-    def key(self) -> str:
-        """Identifies the database itself: two apps sharing one database share a lock."""
-        return mask(self.url)
+    def name(self) -> str:
+        """The app, and the tenant when there are several databases: ``servicenow:acme``."""
+        return f"{self.app.name}:{self.tenant}" if self.tenant else self.app.name
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,21 @@ class Project:
                 return app
         known = ", ".join(a.name for a in self.apps)
         raise UnknownAppError(f"unknown app '{name}'; known apps: {known}")
+
+    def targets(self, names: list[str] | None) -> list[Target]:
+        """Every database of the named apps (all apps by default); ``app:tenant`` names one."""
+        chosen: list[Target] = []
+        for name in names or [a.name for a in self.apps]:
+            app_name, _, tenant = name.partition(":")
+            app = self.find(app_name)
+            if tenant:
+                if tenant not in app.tenants:
+                    raise UnknownAppError(f"{app.name} has no tenant '{tenant}'")
+                found = [self.target(app, tenant=tenant)]
+            else:
+                found = [self.target(app, tenant=t) for t in app.tenants] or [self.target(app)]
+            chosen.extend(t for t in found if t not in chosen)
+        return chosen
 
     def select(self, names: list[str] | None) -> list[App]:
         if not names:
@@ -91,7 +114,7 @@ class Project:
                 return app
         raise ConfigError(f"{folder} is not the folder of any app in {self.root / CONFIG_FILE}")
 
-    def target(self, app: App, *, single_app: bool = False) -> Target:
+    def target(self, app: App, *, single_app: bool = False, tenant: str | None = None) -> Target:
         """The database ``app`` uses now.
 
         Precedence: ``DATABASE_URL`` (only when one app is meant, as the guide says), then the
@@ -113,6 +136,24 @@ class Project:
                 )
             text = str(setting["url"])
             source = f"{CONFIG_FILE} [{self.environment}]"
+        setting = app.databases.get(self.environment, {})
+        schema = setting.get("schema")
+        if app.tenants and tenant is None:
+            tenant = app.tenants[0] if single_app and len(app.tenants) == 1 else None
+            if tenant is None:
+                raise ConfigError(
+                    f"{app.name} has {len(app.tenants)} tenants; name one as {app.name}:TENANT"
+                )
+        if tenant is not None:
+            text = text.replace("{tenant}", tenant)
+            schema = str(schema).replace("{tenant}", tenant) if schema else None
+            if "{tenant}" not in str(setting.get("url", "")) + str(setting.get("schema", "")):
+                raise ConfigError(
+                    f"{app.name} has tenants but neither its URL nor its schema for "
+                    f"'{self.environment}' contains {{tenant}}; add it in {CONFIG_FILE}"
+                )
+        elif "{tenant}" in text:
+            raise ConfigError(f"{app.name}'s URL contains {{tenant}} but the app lists no tenants")
         url = parse_url(text, what=f"{app.name} ({source})")
         # The environment's password variable fills in a URL that has none, wherever the URL
         # came from (an override without a password still gets it).
@@ -121,7 +162,14 @@ class Project:
             url = url.set(password=os.environ[str(password_env)])
         url = resolve_sqlite(url, app.folder)
         check_reachable_path(url, app=app.name)
-        return Target(app=app, url=url, source=source, environment=self.environment)
+        return Target(
+            app=app,
+            url=url,
+            source=source,
+            environment=self.environment,
+            tenant=tenant,
+            schema=str(schema) if schema else None,
+        )
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -181,9 +229,37 @@ def load_project(start: Path | None = None, environment: str | None = None) -> P
                     url_env=spec.get("url_env", f"{name.upper()}_DATABASE_URL"),
                     aliases=tuple(spec.get("aliases", ())),
                     databases=dict(spec.get("database", {})),
+                    tenants=_tenants(name, spec, root),
                 )
             )
         except KeyError as exc:
             raise ConfigError(f"{config_path}: app '{name}' lacks the key {exc}; add it") from None
     settings = {k: v for k, v in data.items() if k not in ("apps", "environments")}
     return Project(root=root, environment=env, apps=tuple(apps), settings=settings)
+
+
+_TENANT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$")
+
+
+def _tenants(app: str, spec: dict[str, Any], root: Path) -> tuple[str, ...]:
+    """``tenants = [...]`` or ``tenants_file = "path"`` (one name a line, # comments)."""
+    names: list[str] = [str(t) for t in spec.get("tenants", [])]
+    if "tenants_file" in spec:
+        path = (root / str(spec["tenants_file"])).resolve()
+        if not path.is_file():
+            raise ConfigError(
+                f"{app}: tenants_file {path} does not exist; create it or fix the path"
+            )
+        for line in path.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                names.append(line)
+    for name in names:
+        if not _TENANT_NAME.match(name):
+            raise ConfigError(
+                f"{app}: tenant name {name!r} may hold only letters, digits, _ and - "
+                "(it becomes a file or schema name)"
+            )
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{app}: a tenant is listed twice; list each once")
+    return tuple(names)

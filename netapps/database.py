@@ -162,6 +162,8 @@ def run_on_target(
     def run(connection: Connection) -> T:
         nonlocal started
         started = True
+        if target.schema:
+            use_schema(connection, target.schema, create=for_migrations)
         return work(connection)
 
     try:
@@ -172,10 +174,20 @@ def run_on_target(
         if started:
             raise
         raise UnreachableError(
-            f"{target.app.name}: cannot connect to {target.display_url}: "
+            f"{target.name}: cannot connect to {target.display_url}: "
             f"{scrub(first_line(exc), target.url)}; check that the server runs and the "
             "credentials are right"
         ) from exc
+
+
+def use_schema(connection: Connection, schema: str, *, create: bool) -> None:
+    """Point this session at a tenant's PostgreSQL schema: its tables, its version table and
+    its ledger all live there (unqualified names resolve through search_path)."""
+    quoted = connection.dialect.identifier_preparer.quote_identifier(schema)
+    if create:
+        connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+    connection.exec_driver_sql(f"SET search_path TO {quoted}")
+    connection.commit()
 
 
 def first_line(exc: BaseException) -> str:

@@ -73,12 +73,13 @@ def destructive_refusal(project: Project, steps: list[Step], allow: bool) -> str
 def migration_lock(conn: Connection, target: Target, timeout: float) -> Iterator[None]:
     path = sqlite_path(target.url)
     if path is not None:
-        with lock.file_lock(path, target.app.name, timeout):
+        with lock.file_lock(path, target.name, timeout):
             yield
     elif is_sqlite(target.url):
         yield  # an in-memory database has one connection: nobody to race with
     elif target.url.get_backend_name() == "postgresql":
-        with lock.postgres_lock(conn, target.app.name, timeout):
+        # One lock per app and tenant: tenants in other schemas migrate side by side.
+        with lock.postgres_lock(conn, target.name, timeout):
             yield
     else:
         yield
@@ -102,14 +103,24 @@ def migrate(
             for_migrations=True,
         )
     except NetappsError as exc:
-        result.error = exc
+        result.error = _naming_target(exc, target)
     except Exception as exc:  # a bug or a driver error mid-run: still one line, still reported
         result.error = MigrationFailed(
-            f"{target.app.name}: {scrub(str(exc).splitlines()[0], target.url)}"
+            f"{target.name}: {scrub(str(exc).splitlines()[0], target.url)}"
         )
         result.error.__cause__ = exc
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _naming_target(exc: NetappsError, target: Target) -> NetappsError:
+    """Errors name the app; with tenants, name the tenant's database too (app:tenant)."""
+    prefix = f"{target.app.name}: "
+    if not target.tenant or not str(exc).startswith(prefix):
+        return exc
+    renamed = type(exc)(f"{target.name}: {str(exc)[len(prefix) :]}")
+    renamed.__cause__ = exc.__cause__
+    return renamed
 
 
 def _schemas_if_needed(target: Target, source: Source) -> tuple[str, ...]:
@@ -204,7 +215,7 @@ def guarded_run(
 def _refuse_edited(target: Target, source: Source, state: DatabaseState) -> None:
     edited = edited_revisions(source, state.ledger, state.current)
     if edited:
-        app = target.app.name
+        app = target.name
         files = ", ".join(e.revision.path.name for e in edited)
         raise CheckFailed(
             f"{app}: applied migration files changed since they ran: {files}; restore them, "
@@ -220,7 +231,7 @@ def _preflight(
     state: DatabaseState,
     steps: list[Step],
 ) -> None:
-    app = target.app.name
+    app = target.name
     if not state.current and state.user_tables:
         raise CheckFailed(
             f"{app}: the database has tables ({', '.join(state.user_tables[:3])}"

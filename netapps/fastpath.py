@@ -15,6 +15,7 @@ gives the real answer. The fast path can therefore be slower to give up, never w
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -50,6 +51,7 @@ class Request:
     environment: str | None
     json_output: bool
     app_folder: Path | None
+    expand: bool = False
 
 
 def parse_args(argv: list[str]) -> Request:
@@ -67,12 +69,15 @@ def parse_args(argv: list[str]) -> Request:
     json_output = False
     app_folder = None
     ignored_flags = {"--no-backup", "--allow-destructive", "--exit-code"}
+    expand = False
     # Options that take a value and do not change a no-op's answer.
     valued_flags = {"--lock-timeout"} if command == "migrate" else set()
     while rest:
         item = rest.pop(0)
         if item == "--json":
             json_output = True
+        elif item == "--tenants" and command == "status":
+            expand = True
         elif item in ignored_flags:
             continue  # nothing runs, so none of these changes the answer
         elif (item in valued_flags and rest) or (
@@ -85,7 +90,7 @@ def parse_args(argv: list[str]) -> Request:
             raise GiveUp
         else:
             names.append(item)
-    return Request(command, names, environment, json_output, app_folder)
+    return Request(command, names, environment, json_output, app_folder, expand)
 
 
 def _config_path() -> Path:
@@ -116,9 +121,38 @@ class Database:
     source: str
     sqlite_path: Path | None = None
     pg: dict[str, Any] | None = None
+    tenant: str | None = None
+    schema: str | None = None
+
+    def table(self, name: str) -> str:
+        """A table of this database, qualified by the tenant's schema when there is one."""
+        return f'"{self.schema}".{name}' if self.schema else name
 
 
-def _database(name: str, spec: dict[str, Any], root: Path, env: str, single: bool) -> Database:
+def _tenants(spec: dict[str, Any], root: Path) -> list[str]:
+    names = [str(t) for t in spec.get("tenants", [])]
+    if "tenants_file" in spec:
+        for line in (root / str(spec["tenants_file"])).read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                names.append(line)
+    return names
+
+
+def _databases(
+    name: str, spec: dict[str, Any], root: Path, env: str, single: bool
+) -> list[Database]:
+    tenants = _tenants(spec, root)
+    if not tenants:
+        return [_database(name, spec, root, env, single)]
+    if single and len(tenants) > 1:
+        raise GiveUp
+    return [_database(name, spec, root, env, single, tenant) for tenant in tenants]
+
+
+def _database(
+    name: str, spec: dict[str, Any], root: Path, env: str, single: bool, tenant: str | None = None
+) -> Database:
     folder = (root / spec["folder"]).resolve()
     url_env = spec.get("url_env", f"{name.upper()}_DATABASE_URL")
     setting = spec.get("database", {}).get(env)
@@ -130,8 +164,15 @@ def _database(name: str, spec: dict[str, Any], root: Path, env: str, single: boo
         text, source = str(setting["url"]), f"netapps.toml [{env}]"
     else:
         raise GiveUp
-    if (setting is not None and (set(setting) - {"url", "password_env"})) or spec.get("tenants"):
-        raise GiveUp  # tenants and other settings: the full implementation
+    if setting is not None and set(setting) - {"url", "password_env", "schema"}:
+        raise GiveUp  # a setting this module does not know: the full implementation
+    schema = None
+    if tenant is not None:
+        text = text.replace("{tenant}", tenant)
+        schema = str(setting.get("schema", "")).replace("{tenant}", tenant) if setting else ""
+        schema = schema or None
+    elif "{tenant}" in text or (setting and setting.get("schema")):
+        raise GiveUp
     parts = urlsplit(text.strip())
     if parts.query or parts.fragment:
         raise GiveUp
@@ -144,7 +185,10 @@ def _database(name: str, spec: dict[str, Any], root: Path, env: str, single: boo
         path = path if path.is_absolute() else (folder / path).resolve()
         if not path.is_file():
             raise GiveUp  # no database yet: certainly not at head
-        return Database(name, label, spec["kind"], folder, f"sqlite:///{path}", source, path)
+        if schema:
+            raise GiveUp
+        display = f"sqlite:///{path}"
+        return Database(name, label, spec["kind"], folder, display, source, path, None, tenant)
     if parts.scheme in _POSTGRES_SCHEMES:
         password = unquote(parts.password) if parts.password else None
         password_env = setting.get("password_env") if setting else None
@@ -156,10 +200,14 @@ def _database(name: str, spec: dict[str, Any], root: Path, env: str, single: boo
         database = unquote(parts.path.lstrip("/"))
         shown_user = f"{user}:***@" if password else (f"{user}@" if user else "")
         display = f"{parts.scheme}://{shown_user}{host}:{port}/{database}"
+        if schema:
+            display += f" (schema {schema})"
         conninfo = {"host": host, "port": port, "user": user or None, "dbname": database}
         if password:
             conninfo["password"] = password
-        return Database(name, label, spec["kind"], folder, display, source, None, conninfo)
+        return Database(
+            name, label, spec["kind"], folder, display, source, None, conninfo, tenant, schema
+        )
     raise GiveUp
 
 
@@ -168,10 +216,10 @@ def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> lis
     if request.app_folder is not None:
         for name, spec in apps.items():
             if (root / spec["folder"]).resolve() == request.app_folder:
-                return [_database(name, spec, root, env, single=True)]
+                return _databases(name, spec, root, env, single=True)
         raise GiveUp
     if not request.names:
-        return [_database(n, s, root, env, single=False) for n, s in apps.items()]
+        return [d for n, s in apps.items() for d in _databases(n, s, root, env, single=False)]
     chosen: list[Database] = []
     for wanted in request.names:
         for name, spec in apps.items():
@@ -185,6 +233,25 @@ def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> lis
     return chosen
 
 
+_PG_CONNECTIONS: dict[tuple[Any, ...], Any] = {}
+
+
+def _pg_connection(db: Database) -> Any:
+    """One connection per PostgreSQL database: 200 tenant schemas share it."""
+    key = tuple(sorted((db.pg or {}).items()))
+    if key not in _PG_CONNECTIONS:
+        import psycopg  # the plain driver, only for PostgreSQL databases
+
+        _PG_CONNECTIONS[key] = psycopg.connect(connect_timeout=5, autocommit=True, **(db.pg or {}))
+    return _PG_CONNECTIONS[key]
+
+
+def _close_connections() -> None:
+    for connection in _PG_CONNECTIONS.values():
+        connection.close()
+    _PG_CONNECTIONS.clear()
+
+
 def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     try:
         if db.sqlite_path is not None:
@@ -193,38 +260,43 @@ def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[A
                 return lite.execute(sql, params).fetchall()
             finally:
                 lite.close()
-        import psycopg  # the plain driver, only for PostgreSQL databases
-
-        with psycopg.connect(connect_timeout=5, **(db.pg or {})) as connection:
-            rows = connection.execute(sql.replace("?", "%s"), params).fetchall()
-            return [tuple(r) for r in rows]
+        rows = _pg_connection(db).execute(sql.replace("?", "%s"), params).fetchall()
+        return [tuple(r) for r in rows]
     except Exception as exc:  # a missing table, an unreachable server: not for us
         raise GiveUp from exc
 
 
+@functools.cache
+def _migration_files(
+    kind: str, folder: Path, sqlite: bool
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """(heads, {revision: checksum}) of an app's files, read once per run for all its tenants."""
+    if kind == "alembic":
+        revs = revisions.read_alembic_folder(folder / "alembic" / "versions", ids_only=True)
+        return revisions.heads_of(revs), {r.id: r.checksum for r in revs}
+    migrations = sql_files.discover(folder / "migrations", "sqlite" if sqlite else "postgresql")
+    if not migrations:
+        raise GiveUp
+    return (migrations[-1].version,), {m.version: m.checksum for m in migrations}
+
+
 def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
     """The status row of a database at head, or GiveUp."""
+    heads, files = _migration_files(db.kind, db.folder, db.sqlite_path is not None)
     if db.kind == "alembic":
-        revs = revisions.read_alembic_folder(db.folder / "alembic" / "versions", ids_only=True)
-        heads = revisions.heads_of(revs)
-        current = sorted(r[0] for r in _query(db, "SELECT version_num FROM alembic_version"))
-        files = {r.id: r.checksum for r in revs}
+        sql = f"SELECT version_num FROM {db.table('alembic_version')}"
+        current = sorted(r[0] for r in _query(db, sql))
     else:
-        dialect = "sqlite" if db.sqlite_path is not None else "postgresql"
-        migrations = sql_files.discover(db.folder / "migrations", dialect)
-        if not migrations:
-            raise GiveUp
-        heads = (migrations[-1].version,)
-        applied = dict(_query(db, "SELECT version, checksum FROM schema_version"))
-        files = {m.version: m.checksum for m in migrations}
+        applied = dict(_query(db, f"SELECT version, checksum FROM {db.table('schema_version')}"))
         if applied != files:
             raise GiveUp  # pending, or an edited file: the full path says which
-        current = [migrations[-1].version]
+        current = list(heads)
     if len(heads) != 1 or current != list(heads):
         raise GiveUp
     ledger = _query(
         db,
-        f"SELECT revision, direction, checksum, applied_at, applied_by FROM {LEDGER} "
+        "SELECT revision, direction, checksum, applied_at, applied_by "
+        f"FROM {db.table(LEDGER)} "
         "WHERE app = ? ORDER BY id",
         (db.app,),
     )
@@ -238,6 +310,7 @@ def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
         last_by = ledger[-1][4]
     return {
         "app": db.app,
+        "tenant": db.tenant,
         "environment": environment,
         "url": db.display,
         "current": current,
@@ -270,6 +343,8 @@ def answer(argv: list[str]) -> int | None:
         return None
     except Exception:  # whatever it is, the full implementation will report it properly
         return None
+    finally:
+        _close_connections()
     _print(request, env, rows)
     return 0
 
@@ -285,11 +360,14 @@ def _print(request: Request, env: str, rows: list[tuple[Database, dict[str, Any]
         if request.json_output:
             sys.stdout.write(json.dumps(documents, indent=2) + "\n")
         else:
-            Console(highlight=False, soft_wrap=True).print(tables.status_table(env, documents))
+            Console(highlight=False, soft_wrap=True).print(
+                tables.status_table(env, documents, request.expand)
+            )
         return
     migrated = [
         {
             "app": db.app,
+            "tenant": db.tenant,
             "url": db.display,
             "from": row["current"],
             "to": row["current"],

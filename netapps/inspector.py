@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, inspect
 
 from netapps.config import Target
-from netapps.database import run_on_target
-from netapps.errors import NetappsError
+from netapps.database import first_line, run_on_target, scrub
+from netapps.errors import NetappsError, UnreachableError
 from netapps.recorder import LEDGER_TABLE, Entry, entries, recorded_checksums
 from netapps.revisions import Revision, Step
 from netapps.source import Source
@@ -88,6 +88,12 @@ def status_of(target: Target, source: Source) -> AppStatus:
     except NetappsError as exc:
         status.error = exc
         status.state = UNREACHABLE if exc.exit_code == 3 else ERROR
+        return status
+    except Exception as exc:  # connected, but the database cannot be read (corrupt, no rights)
+        status.error = UnreachableError(
+            f"{target.name}: cannot read {target.display_url}: {scrub(first_line(exc), target.url)}"
+        )
+        status.state = ERROR
         return status
     status.current, status.ledger, status.user_tables = (
         state.current,

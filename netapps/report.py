@@ -81,6 +81,7 @@ def status_json(statuses: list[AppStatus]) -> list[dict[str, Any]]:
     return [
         {
             "app": s.app,
+            "tenant": s.target.tenant,
             "environment": s.target.environment,
             "url": s.target.display_url,
             "current": list(s.current),
@@ -97,8 +98,8 @@ def status_json(statuses: list[AppStatus]) -> list[dict[str, Any]]:
     ]
 
 
-def status_table(project: Project, statuses: list[AppStatus]) -> Table:
-    return tables.status_table(project.environment, status_json(statuses))
+def status_table(project: Project, statuses: list[AppStatus], expand: bool = False) -> Table:
+    return tables.status_table(project.environment, status_json(statuses), expand)
 
 
 # -- history -------------------------------------------------------------------------------
@@ -188,6 +189,7 @@ def migrate_json(results: list[MigrateResult]) -> list[dict[str, Any]]:
     return [
         {
             "app": r.app,
+            "tenant": r.target.tenant,
             "url": r.target.display_url,
             "from": list(r.start),
             "to": list(r.end),

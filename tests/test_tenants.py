@@ -1,0 +1,115 @@
+"""Many databases per app: tenant SQLite files and tenant PostgreSQL schemas, migrated with
+bounded concurrency, summarised by status, a failed tenant not stopping the others."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import URL
+
+from support import APP_FOLDERS, connect
+
+NETAPPS = str(Path(sys.executable).parent / "netapps")
+
+
+def config(tmp_path: Path, body: str) -> dict[str, str]:
+    path = tmp_path / "netapps.toml"
+    path.write_text(f'environments = ["dev"]\n[backups]\ndir = "{tmp_path / "backups"}"\n{body}')
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    return {**env, "NETAPPS_CONFIG": str(path), "COLUMNS": "200"}
+
+
+def netapps(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([NETAPPS, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def sqlite_tenants(tmp_path: Path, names: list[str]) -> dict[str, str]:
+    (tmp_path / "tenants.txt").write_text("# one tenant a line\n" + "\n".join(names) + "\n")
+    return config(
+        tmp_path,
+        f"""
+[apps.servicenow]
+folder = "{APP_FOLDERS["servicenow"]}"
+kind = "alembic"
+tenants_file = "tenants.txt"
+database.dev = {{ url = "sqlite:///{tmp_path}/sn-{{tenant}}.db" }}
+""",
+    )
+
+
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_sqlite_tenants_failed_one_does_not_stop_the_others(tmp_path: Path, workers: str) -> None:
+    names = [f"t{i}" for i in range(6)]
+    env = sqlite_tenants(tmp_path, names)
+    (tmp_path / "sn-t3.db").write_text("this is not a database")  # one broken tenant
+    done = netapps("migrate", "--parallel", workers, "--json", env=env)
+    assert done.returncode == 4, done.stdout + done.stderr
+    rows = {r["tenant"]: r for r in json.loads(done.stdout)}
+    assert set(rows) == set(names)
+    assert not rows["t3"]["ok"] and "servicenow:t3" in rows["t3"]["error"]
+    others = [rows[n] for n in names if n != "t3"]
+    assert all(r["ok"] and r["to"] == ["001_initial_migration"] for r in others)
+
+    table = netapps("status", env=env)
+    assert "6 tenant databases" in table.stdout and "5 up to date, 1 error" in table.stdout
+    listed = netapps("status", "--tenants", "--json", env=env)
+    assert len(json.loads(listed.stdout)) == 6
+
+    (tmp_path / "sn-t3.db").unlink()  # repaired: a rerun continues where it stopped
+    again = netapps("migrate", "--parallel", workers, "--json", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    steps = {r["tenant"]: len(r["steps"]) for r in json.loads(again.stdout)}
+    assert steps == {n: (1 if n == "t3" else 0) for n in names}
+    assert netapps("status", "--exit-code", env=env).returncode == 0
+
+
+def test_one_tenant_by_name(tmp_path: Path) -> None:
+    env = sqlite_tenants(tmp_path, ["acme", "globex"])
+    done = netapps("migrate", "servicenow:acme", "--json", env=env)
+    assert done.returncode == 0 and [r["tenant"] for r in json.loads(done.stdout)] == ["acme"]
+    assert (tmp_path / "sn-acme.db").exists() and not (tmp_path / "sn-globex.db").exists()
+    unknown = netapps("migrate", "servicenow:nobody", env=env)
+    assert unknown.returncode == 2 and "no tenant 'nobody'" in unknown.stderr
+    ambiguous = netapps("history", "servicenow", env=env)
+    assert ambiguous.returncode == 2 and "servicenow:TENANT" in ambiguous.stderr
+
+
+def test_postgres_schema_tenants(tmp_path: Path, pg_database: URL) -> None:
+    url = pg_database.render_as_string(hide_password=False)
+    env = config(
+        tmp_path,
+        f"""
+[apps.mulesoft]
+folder = "{APP_FOLDERS["mulesoft"]}"
+kind = "alembic"
+tenants = ["a", "b", "c"]
+database.dev = {{ url = "{url}", schema = "tenant_{{tenant}}" }}
+""",
+    )
+    done = netapps("migrate", "--json", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with connect(pg_database) as conn:
+        insp = inspect(conn)
+        for tenant in "abc":
+            names = set(insp.get_table_names(schema=f"tenant_{tenant}"))
+            assert {"users", "integrations", "alembic_version", "netapps_migration_log"} <= names
+        assert "users" not in insp.get_table_names(schema="public")
+    # One tenant down, the others untouched; status tells them apart.
+    down = netapps("downgrade", "mulesoft:b", "base", "--no-backup", env=env)
+    assert down.returncode == 0, down.stdout + down.stderr
+    status = {
+        r["tenant"]: r["state"] for r in json.loads(netapps("status", "--json", env=env).stdout)
+    }
+    assert status == {"a": "up to date", "b": "behind", "c": "up to date"}
+    with connect(pg_database) as conn:
+        rows = conn.execute(text("SELECT count(*) FROM tenant_b.netapps_migration_log")).scalar()
+        assert rows == 2  # up, then down: each schema keeps its own ledger
+    assert netapps("migrate", env=env).returncode == 0
+    assert netapps("status", "--exit-code", env=env).returncode == 0
