@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
+from support import APP_FOLDERS, write_config
 
 from netapps.cli import main as full_main
 from netapps.fastpath import answer
-from support import APP_FOLDERS, write_config
 
 NETAPPS = str(Path(sys.executable).parent / "netapps")
 

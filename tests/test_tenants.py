@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-
 from support import APP_FOLDERS, connect
 
 NETAPPS = str(Path(sys.executable).parent / "netapps")
