@@ -1,8 +1,8 @@
 """Shared fixtures: real SQLite files and a real PostgreSQL server, never a mock.
 
 PostgreSQL: the server on 127.0.0.1:5432 when it answers; otherwise a throwaway one started
-from local binaries (pytest-postgresql's executor); otherwise the PostgreSQL tests are skipped
-with the reason shown, except with NETAPPS_REQUIRE_POSTGRES=1, where that is a failure.
+from local binaries (initdb and pg_ctl, as the postgres user when run as root); otherwise the
+PostgreSQL tests are skipped with the reason shown, except with NETAPPS_REQUIRE_POSTGRES=1, where that is a failure.
 Each test gets its own database, created and dropped here.
 """
 
@@ -12,9 +12,12 @@ import glob
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -35,18 +38,80 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-def _local_pg_ctl() -> str | None:
-    found = shutil.which("pg_ctl")
-    if found:
-        return found
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    return candidates[-1] if candidates else None
+def _local_bin_dir() -> Path | None:
+    """Where initdb and pg_ctl live: Debian's versioned folder first, else on PATH."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if candidates:
+        return Path(candidates[-1]).parent
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _as_server_user(args: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run it as the postgres user then."""
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            raise RuntimeError("running as root and runuser is missing")
+        return [runuser, "-u", "postgres", "--", *args]
+    return args
+
+
+@contextmanager
+def _throwaway_server(bin_dir: Path) -> Iterator[tuple[str, int]]:
+    workdir = Path(tempfile.mkdtemp(prefix="netapps-pg-"))
+    data, port = workdir / "data", _free_port()
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres", "postgres")
+    run = partial(subprocess.run, check=True, capture_output=True, text=True, timeout=120)
+    try:
+        run(
+            _as_server_user(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                ]
+            )
+        )
+        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        run(
+            _as_server_user(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-w",
+                    "-l",
+                    str(workdir / "server.log"),
+                    "start",
+                ]
+            )
+        )
+        try:
+            yield "127.0.0.1", port
+        finally:
+            subprocess.run(
+                _as_server_user(
+                    [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+                ),
+                capture_output=True,
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -58,35 +123,22 @@ def postgres_server() -> Iterator[tuple[str, int]]:
         yield host, port
         return
     reason = f"no PostgreSQL answers on {host}:{port}"
-    pg_ctl = _local_pg_ctl()
-    if pg_ctl is not None:
-        from pytest_postgresql.executors.proc import PostgreSQLExecutor
-
-        workdir = tempfile.mkdtemp(prefix="netapps-pg-")
-        port = _free_port()
-        executor = PostgreSQLExecutor(
-            executable=pg_ctl,
-            host="127.0.0.1",
-            port=port,
-            datadir=os.path.join(workdir, "data"),
-            unixsocketdir=workdir,
-            logfile=os.path.join(workdir, "pg.log"),
-            startparams="-w",
-            dbname="postgres",
-        )
+    bin_dir = _local_bin_dir()
+    if bin_dir is not None:
         try:
-            executor.start()
+            server = _throwaway_server(bin_dir)
+            address = server.__enter__()
         except Exception as exc:  # a throwaway server that cannot start is a skip reason
-            reason += f", and a throwaway server from {pg_ctl} did not start ({exc})"
+            detail = getattr(exc, "stderr", "") or str(exc)
+            reason += f", and a throwaway server from {bin_dir} did not start ({detail.strip()})"
         else:
             try:
-                yield "127.0.0.1", port
+                yield address
             finally:
-                executor.stop()
-                shutil.rmtree(workdir, ignore_errors=True)
+                server.__exit__(None, None, None)
             return
     else:
-        reason += ", and no local PostgreSQL binaries (pg_ctl) were found"
+        reason += ", and no local PostgreSQL binaries (initdb, pg_ctl) were found"
     if os.environ.get("NETAPPS_REQUIRE_POSTGRES") == "1":
         pytest.fail(f"PostgreSQL is required (NETAPPS_REQUIRE_POSTGRES=1) but {reason}")
     pytest.skip(f"PostgreSQL tests skipped: {reason}")

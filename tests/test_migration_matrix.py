@@ -52,3 +52,19 @@ def test_models_match_migrations(app: str, db_url: URL) -> None:
 @pytest.mark.parametrize("app", ALEMBIC_APPS)
 def test_exactly_one_head(app: str) -> None:
     assert len(ScriptDirectory.from_config(alembic_config(app)).get_heads()) == 1
+
+
+@pytest.mark.parametrize("app", ALEMBIC_APPS)
+def test_async_urls_migrate_too(app: str, db_url: URL) -> None:
+    """`postgresql+asyncpg` and `sqlite+aiosqlite` URLs work for migrations like sync ones."""
+    driver = (
+        "postgresql+asyncpg" if db_url.get_backend_name() == "postgresql" else "sqlite+aiosqlite"
+    )
+    async_url = db_url.set(drivername=driver)
+    head = ScriptDirectory.from_config(alembic_config(app)).get_current_head()
+    upgrade(app, async_url)
+    assert version(db_url) == {head}
+    with _database_url(async_url):
+        command.check(alembic_config(app))
+    downgrade(app, async_url, "base")
+    assert version(db_url) == set()

@@ -340,3 +340,22 @@ def test_password_never_printed(pg_database: URL, tmp_path: Path) -> None:
     outputs.append(done.stdout + done.stderr)
     assert all(secret not in output for output in outputs)
     assert any("***" in output for output in outputs)
+
+
+# -- 6. destructive changes flagged ---------------------------------------------------------
+def test_destructive_migrations_flagged_and_refused_in_production(tmp_path: Path) -> None:
+    url = URL.create("sqlite", database=str(tmp_path / "db.sqlite"))
+    env = fixture_app(tmp_path, url)
+    assert netapps("migrate", "fixture", env=env).returncode == 0
+    plan = netapps("plan", "fixture", "--to", "base", "--json", env=env)
+    steps = json.loads(plan.stdout)[0]["steps"]
+    assert all(step["destructive"] for step in steps), steps  # both downgrades drop a table
+    production = {**env, "NETAPPS_ENV": "production"}
+    refused = netapps("downgrade", "fixture", "base", env=production)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "--allow-destructive" in refused.stderr and "Traceback" not in refused.stderr
+    assert versions(url) == {"002_create_t2"}, "a refused migration changed the database"
+    assert netapps("downgrade", "fixture", "-1", env=env).returncode == 0  # dev: allowed
+    allowed = netapps("downgrade", "fixture", "base", "--allow-destructive", env=production)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert versions(url) == set()
