@@ -2,8 +2,8 @@
 
 PostgreSQL: the server on 127.0.0.1:5432 when it answers; otherwise a throwaway one started
 from local binaries (initdb and pg_ctl, as the postgres user when run as root); otherwise the
-PostgreSQL tests are skipped with the reason shown, except with NETAPPS_REQUIRE_POSTGRES=1, where that is a failure.
-Each test gets its own database, created and dropped here.
+PostgreSQL tests are skipped with the reason shown, except with NETAPPS_REQUIRE_POSTGRES=1,
+where that is a failure. Each test gets its own database, created and dropped here.
 """
 
 from __future__ import annotations
