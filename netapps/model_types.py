@@ -10,7 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, Numeric, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    Integer,
+    MetaData,
+    Numeric,
+    false,
+    func,
+    text,
+    true,
+)
+from sqlalchemy.orm import MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION: dict[str, str] = {
@@ -78,3 +92,33 @@ def choice(*values: str, name: str) -> Enum:
 def utc_now() -> Any:
     """Server-side default for created_at / updated_at."""
     return func.now()
+
+
+# Column shapes the apps' tables share.
+
+
+def created_at() -> MappedColumn[dt.datetime]:
+    """When the row was written; set by the database."""
+    return mapped_column(UTCDateTime, nullable=False, server_default=utc_now())
+
+
+def updated_at() -> MappedColumn[dt.datetime]:
+    """When the row last changed: the database sets it on insert, the ORM on every update."""
+    return mapped_column(UTCDateTime, nullable=False, server_default=utc_now(), onupdate=utc_now())
+
+
+def flag(default: bool) -> MappedColumn[bool]:
+    """A NOT NULL boolean with a server-side default."""
+    return mapped_column(
+        Boolean, nullable=False, default=default, server_default=true() if default else false()
+    )
+
+
+def counter() -> MappedColumn[int]:
+    """A NOT NULL integer count starting at zero."""
+    return mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
+
+
+def json_default(literal: str) -> Any:
+    """Server default for a JSON column, e.g. ``json_default("[]")``."""
+    return text(f"'{literal}'")

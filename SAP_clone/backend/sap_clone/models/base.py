@@ -8,12 +8,10 @@ own name, which works because table names are unique across SAP's schemas.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from netapps.model_types import UTCDateTime, new_metadata, utc_now
+from netapps.model_types import created_at, new_metadata, updated_at
 
 #: Length of the text primary keys (TKT-PM-20240115-0001, AST-SUB-001, ...).
 KEY_LENGTH = 50
@@ -25,14 +23,9 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-def created_at_column() -> Mapped[dt.datetime]:
-    return mapped_column(UTCDateTime(), nullable=False, server_default=utc_now())
-
-
-def updated_at_column() -> Mapped[dt.datetime]:
-    return mapped_column(
-        UTCDateTime(), nullable=False, server_default=utc_now(), onupdate=utc_now()
-    )
+#: The shared timestamp columns, under the names SAP's models use.
+created_at_column = created_at
+updated_at_column = updated_at
 
 
 def key_column() -> Mapped[str]:
