@@ -186,6 +186,7 @@ def repair(target: Target, source: Source) -> list[str]:
     def work(conn: Connection) -> None:
         recorder.ensure(conn)
         with conn.begin():
+            source.accept_checksums(conn, [e.revision for e in status.edited])
             for edited in status.edited:
                 recorder.record(
                     conn,

@@ -79,6 +79,10 @@ class Source:
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
         raise NotImplementedError
 
+    def accept_checksums(self, conn: Connection, revisions: list[Revision]) -> None:
+        """``repair``: the tool's own records accept these files as they are now (in the
+        caller's transaction). Alembic keeps no checksums: only the ledger does."""
+
     def offline_sql(self, target: Target, current: tuple[str, ...], destination: str | None) -> str:
         raise NotImplementedError
 

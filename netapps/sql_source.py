@@ -104,6 +104,14 @@ class SqlSource(Source):
                         {"v": migration.version},
                     )
 
+    def accept_checksums(self, conn: Connection, revisions: list[Revision]) -> None:
+        # schema_version keeps each file's checksum too, and upgrade() checks it.
+        for revision in revisions:
+            conn.execute(
+                text(f"UPDATE {sqlm.VERSION_TABLE} SET checksum = :c WHERE version = :v"),
+                {"c": revision.checksum, "v": revision.id},
+            )
+
     def offline_sql(self, target: Target, current: tuple[str, ...], destination: str | None) -> str:
         chunks = []
         by_version = {m.version: m for m in self.migrations}

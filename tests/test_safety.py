@@ -359,3 +359,21 @@ def test_destructive_migrations_flagged_and_refused_in_production(tmp_path: Path
     allowed = netapps("downgrade", "fixture", "base", "--allow-destructive", env=production)
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert versions(url) == set()
+
+
+def test_edited_sql_migration_refused_then_repaired(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "Salesforce"
+    shutil.copytree(APP_FOLDERS["salesforce"] / "migrations", folder / "migrations")
+    config = write_config(tmp_path / "netapps.toml", {"salesforce": folder}, tmp_path / "backups")
+    env = cli_env(NETAPPS_CONFIG=str(config), SALESFORCE_DATABASE_URL=f"sqlite:///{tmp_path}/sf.db")
+    assert netapps("migrate", "salesforce", "--to", "002", env=env).returncode == 0
+    first = next((folder / "migrations").glob("001_*.up.sqlite.sql"))
+    first.write_text(first.read_text() + "\n-- edited after it ran\n")
+    refused = netapps("migrate", "salesforce", env=env)
+    assert refused.returncode == 5 and first.name in refused.stderr
+    assert netapps("repair", "salesforce", env=env).returncode == 0
+    done = netapps("migrate", "salesforce", env=env)  # 003 runs: both records accept the file
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert netapps("status", "salesforce", "--exit-code", env=env).returncode == 0
