@@ -14,6 +14,7 @@ from netapps import recorder
 from netapps.config import Target
 from netapps.database import flatten_for, run_on_target, run_with_connection
 from netapps.errors import NetappsError, UsageError
+from netapps.executor import stamp
 from netapps.inspector import BEHIND, UNVERSIONED, status_of
 from netapps.source import Source
 
@@ -157,22 +158,7 @@ def adopt(target: Target, source: Source) -> list[str]:
     differences = compare_models(target, source)
     if differences:
         return differences
-    head = source.single_head()
-
-    def work(conn: Connection) -> None:
-        source.stamp(conn, target, head)
-        recorder.ensure(conn)
-        with conn.begin():
-            recorder.record(
-                conn,
-                app=app,
-                revision=head or "base",
-                direction="stamp",
-                checksum=source.by_id[head].checksum if head else "",
-                seconds=0.0,
-            )
-
-    run_on_target(target, work, for_migrations=True)
+    stamp(target, source, source.single_head())
     return []
 
 

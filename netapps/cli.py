@@ -341,8 +341,7 @@ def stamp_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Record REV as the database's revision without running any migration."""
-    from netapps.database import run_on_target
-    from netapps.recorder import ensure, record
+    from netapps.executor import stamp
 
     project = _project()
     _, target, source = _one(project, app)
@@ -352,23 +351,7 @@ def stamp_command(
         raise status.error
     destination = source.resolve(revision, status.current)
 
-    def work(conn: object) -> None:
-        from sqlalchemy import Connection
-
-        assert isinstance(conn, Connection)
-        source.stamp(conn, target, destination)
-        ensure(conn)
-        with conn.begin():
-            record(
-                conn,
-                app=target.app.name,
-                revision=destination or "base",
-                direction="stamp",
-                checksum=source.by_id[destination].checksum if destination else "",
-                seconds=0.0,
-            )
-
-    run_on_target(target, work, for_migrations=True)
+    stamp(target, source, destination)
     if json_output:
         report.emit_json(
             {"app": target.app.name, "url": target.display_url, "stamped": destination}

@@ -249,3 +249,26 @@ def _preflight(
     refusal = destructive_refusal(project, steps, options.allow_destructive)
     if refusal:
         raise UsageError(f"{app}: {refusal}")
+
+
+def stamp(
+    target: Target, source: Source, revision: str | None, timeout: float = lock.DEFAULT_TIMEOUT
+) -> None:
+    """Record ``revision`` as the database's version without running anything (under the
+    migration lock, and in the ledger as a "stamp")."""
+
+    def work(conn: Connection) -> None:
+        with migration_lock(conn, target, timeout):
+            source.stamp(conn, target, revision)
+            recorder.ensure(conn)
+            with conn.begin():
+                recorder.record(
+                    conn,
+                    app=target.app.name,
+                    revision=revision or "base",
+                    direction="stamp",
+                    checksum=source.by_id[revision].checksum if revision else "",
+                    seconds=0.0,
+                )
+
+    run_on_target(target, work, for_migrations=True)
