@@ -350,7 +350,6 @@ def answer(argv: list[str]) -> int | None:
 
 
 def _print(request: Request, env: str, rows: list[tuple[Database, dict[str, Any], float]]) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
     from netapps import tables
@@ -360,9 +359,7 @@ def _print(request: Request, env: str, rows: list[tuple[Database, dict[str, Any]
         if request.json_output:
             sys.stdout.write(json.dumps(documents, indent=2) + "\n")
         else:
-            Console(highlight=False, soft_wrap=True).print(
-                tables.status_table(env, documents, request.expand)
-            )
+            tables.console().print(tables.status_table(env, documents, request.expand))
         return
     migrated = [
         {
@@ -383,7 +380,7 @@ def _print(request: Request, env: str, rows: list[tuple[Database, dict[str, Any]
     if request.json_output:
         sys.stdout.write(json.dumps(migrated, indent=2) + "\n")
         return
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = tables.console(stderr=True)
     for db, _row, _s in rows:
         err.print(f"[dim]{escape(f'{db.label} [{env}] {db.display} (from {db.source})')}[/dim]")
-    Console(highlight=False, soft_wrap=True).print(tables.migrate_table(migrated))
+    tables.console().print(tables.migrate_table(migrated))

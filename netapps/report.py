@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -19,8 +18,8 @@ from netapps.recorder import last_applied
 from netapps.revisions import Step
 from netapps.source import Source
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = tables.console()
+err = tables.console(stderr=True)
 
 
 def emit_json(document: Any) -> None:

@@ -5,12 +5,23 @@ Only Rich is imported here: the no-op fast path draws these tables without SQLAl
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 _STATE_STYLE = {"up to date": "green", "behind": "yellow", "unreachable": "red", "error": "red"}
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for people. Where output is not a terminal (CI logs, docker logs) and no
+    COLUMNS is set, tables get room instead of the 80 columns that would cut the URLs."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def revs(ids: list[str] | tuple[str, ...]) -> str:
@@ -36,7 +47,7 @@ def status_table(environment: str, rows: list[dict[str, Any]], expand: bool = Fa
     """One row a database; an app with tenants gets one summary row unless ``expand``."""
     table = Table(title=f"Database status (environment: {environment})")
     for column in ("app", "database", "current", "head", "pending", "state", "last change"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     groups = {} if expand else _tenant_groups(rows)
     for app, members in groups.items():
         failed = [m["tenant"] for m in members if m["error"]]
@@ -82,7 +93,7 @@ def migrate_table(rows: list[dict[str, Any]]) -> Table:
     """One row a database; an app with more than 10 tenant databases gets one summary row."""
     table = Table(title="Migration summary")
     for column in ("app", "database", "from", "to", "steps", "time", "result"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     groups = {app: m for app, m in _tenant_groups(rows).items() if len(m) > 10}
     for app, members in groups.items():
         failed = [m for m in members if m["error"]]
