@@ -24,6 +24,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+# Full assertion diffs in the shared check modules, as in test files.
+pytest.register_assert_rewrite("schema_checks", "support")
+
 REPO = Path(__file__).resolve().parent.parent
 ENGINES = ("sqlite", "postgresql")
 

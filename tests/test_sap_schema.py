@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import pytest
 import sqlalchemy as sa
-from alembic import command
+from sap_clone.models import Base
 from sap_clone.models.password_reset import hash_temp_password, verify_temp_password
+from schema_checks import (
+    NOT_NULL,
+    Count,
+    Delete,
+    Insert,
+    Refused,
+    Row,
+    SchemaChecks,
+    Spec,
+    count,
+    fk_connection,
+    insert,
+)
 from sqlalchemy.engine import URL
-from support import alembic_config, connect, downgrade, inspector, table, upgrade
+from support import downgrade, inspector, table, upgrade
 
 SAP_SCHEMAS = ("core", "pm", "mm", "fi", "pm_workflow")
 
@@ -116,56 +124,78 @@ MONEY = [
     ("pm_workflow.workflow_maintenance_orders", "planned_costs"),
 ]
 
+TICKET: Row = {"ticket_type": "Incident", "module": "PM", "priority": "P2", "title": "t"}
 
-def qualified(url: URL, name: str) -> str:
-    schema, table_name = table(url, name)
-    return f"{schema}.{table_name}" if schema else table_name
+#: (table, a valid row): inserting the row twice must fail.
+UNIQUE_ROWS: list[tuple[str, Row]] = [
+    ("core.tickets", {**TICKET, "ticket_id": "TKT-UQ", "created_by": "me"}),
+    ("password_reset_tickets", {"sap_ticket_id": "PR-UQ", "username": "u"}),
+]
+
+#: Closed sets and CHECK constraints: (table, a valid row, column, a value outside the set).
+BAD_VALUES: list[tuple[str, Row, str, object]] = [
+    ("core.tickets", {**TICKET, "ticket_id": "TKT-B1", "created_by": "me"}, "status", "Bogus"),
+    ("core.tickets", {**TICKET, "ticket_id": "TKT-B2", "created_by": "me"}, "priority", "P9"),
+    ("core.tickets", {**TICKET, "ticket_id": "TKT-B3", "created_by": "me"}, "module", "HR"),
+    (
+        "mm.materials",
+        {"material_id": "MAT-NEG", "description": "x", "quantity": 1, "unit_of_measure": "EA"},
+        "quantity",
+        -1,
+    ),
+    ("password_reset_tickets", {"sap_ticket_id": "PR-1", "username": "u"}, "status", "done"),
+]
+
+#: Rows that leave their defaulted columns out (the migrations seed the rest).
+SEED: list[tuple[str | None, str, Row]] = [
+    (None, "core.tickets", {"ticket_id": "TKT-DEF", "ticket_type": "Incident", "module": "PM",
+                            "title": "t", "created_by": "me"}),
+    (None, "mm.materials", {"material_id": "MAT-DEF", "description": "x",
+                            "unit_of_measure": "EA"}),
+    (None, "password_reset_tickets", {"sap_ticket_id": "PR-DEF", "username": "u"}),
+]  # fmt: skip
+
+#: On the migrations' seed: MO-2024-0001 references ticket TKT-PM-20240115-0001 and asset
+#: AST-TRF-001; MAT-OIL-001 has stock movements.
+CASCADES = [
+    Insert("core.audit_entries", {"ticket_id": "TKT-PM-20240115-0001", "action": "created",
+                                  "performed_by": "me"}),
+    Count("core.audit_entries", {"ticket_id": "TKT-PM-20240115-0001"}, 1),
+    Delete("core.tickets", {"ticket_id": "TKT-PM-20240115-0001"}),
+    Count("core.audit_entries", {"ticket_id": "TKT-PM-20240115-0001"}, 0),  # CASCADE
+    Count("pm.maintenance_orders", {"order_id": "MO-2024-0001", "ticket_id": None}, 1),  # SET NULL
+    Delete("pm.assets", {"asset_id": "AST-TRF-001"}),
+    Count("pm.maintenance_orders", {"order_id": "MO-2024-0001"}, 0),  # CASCADE
+    Refused("mm.materials", {"material_id": "MAT-OIL-001"}),  # RESTRICT: it has movements
+    Count("mm.materials", {"material_id": "MAT-OIL-001"}, 1),
+]  # fmt: skip
+
+DEFAULTS: list[tuple[str, Row, Row]] = [
+    (
+        "core.tickets",
+        {"ticket_id": "TKT-DEF"},
+        {"priority": "P3", "status": "Open", "created_at": NOT_NULL},
+    ),
+    ("mm.materials", {"material_id": "MAT-DEF"}, {"quantity": 0, "reorder_level": 0}),
+    ("password_reset_tickets", {"sap_ticket_id": "PR-DEF"}, {"status": "open"}),
+]
 
 
-@contextmanager
-def sap_connection(url: URL, foreign_keys: bool = True) -> Iterator[sa.Connection]:
-    """A connection with ON DELETE rules in force (SQLite needs PRAGMA foreign_keys)."""
-    with connect(url, SAP_SCHEMAS) as conn:
-        if foreign_keys and url.get_backend_name() == "sqlite":
-            # Before the first statement, i.e. outside a transaction, or SQLite ignores it.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
-        yield conn
-
-
-def insert(conn: sa.Connection, url: URL, name: str, /, **values: Any) -> None:
-    columns = ", ".join(values)
-    params = ", ".join(f":{key}" for key in values)
-    conn.execute(
-        sa.text(f"INSERT INTO {qualified(url, name)} ({columns}) VALUES ({params})"), values
+class TestSapSchema(SchemaChecks):
+    spec = Spec(
+        "sap", Base.metadata, TABLES, UNIQUE_ROWS, BAD_VALUES, SEED, DEFAULTS, CASCADES, SAP_SCHEMAS
     )
 
 
-def count(conn: sa.Connection, url: URL, name: str, key: str, value: str) -> int:
-    sql = f"SELECT count(*) FROM {qualified(url, name)} WHERE {key} = :value"
-    return int(conn.execute(sa.text(sql), {"value": value}).scalar_one())
-
-
-def test_every_table_has_its_columns(db_url: URL) -> None:
+def test_password_reset_tickets_has_exactly_its_columns(db_url: URL) -> None:
     upgrade("sap", db_url)
     with inspector(db_url) as insp:
-        for name, expected in TABLES.items():
-            schema, table_name = table(db_url, name)
-            assert insp.has_table(table_name, schema=schema), name
-            columns = {c["name"] for c in insp.get_columns(table_name, schema=schema)}
-            assert expected <= columns, (name, expected - columns)
         schema, reset = table(db_url, "password_reset_tickets")
         assert {c["name"] for c in insp.get_columns(reset, schema=schema)} == TABLES[
             "password_reset_tickets"
         ]
         unique = [i for i in insp.get_indexes(reset, schema=schema) if i["unique"]]
         assert [i["column_names"] for i in unique] == [["sap_ticket_id"]]
-
-
-def test_models_match_migrations(db_url: URL, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``alembic check``: autogenerate finds no difference between models and migrations."""
-    upgrade("sap", db_url)
-    monkeypatch.setenv("DATABASE_URL", db_url.render_as_string(hide_password=False))
-    command.check(alembic_config("sap"))
 
 
 def test_foreign_keys_have_their_on_delete_rule(db_url: URL) -> None:
@@ -195,103 +225,57 @@ def test_money_is_numeric_15_2(db_url: URL) -> None:
             assert (col["type"].precision, col["type"].scale) == (15, 2), (name, column)
 
 
-def test_check_constraints_reject_bad_values(db_url: URL) -> None:
-    upgrade("sap", db_url)
-    ticket = {"ticket_type": "Incident", "module": "PM", "priority": "P2", "title": "t"}
-    with sap_connection(db_url) as conn:
-        insert(conn, db_url, "core.tickets", ticket_id="TKT-OK", created_by="me", **ticket)
-        conn.commit()
-        for bad in ({"status": "Bogus"}, {"priority": "P9"}, {"module": "HR"}):
-            with pytest.raises(sa.exc.IntegrityError):
-                insert(
-                    conn, db_url, "core.tickets", ticket_id="TKT-BAD", created_by="me",
-                    **{**ticket, **bad},
-                )  # fmt: skip
-            conn.rollback()
-        with pytest.raises(sa.exc.IntegrityError):
-            insert(
-                conn, db_url, "mm.materials", material_id="MAT-NEG", description="x",
-                quantity=-1, unit_of_measure="EA",
-            )  # fmt: skip
-        conn.rollback()
-        with pytest.raises(sa.exc.IntegrityError):
-            insert(
-                conn, db_url, "password_reset_tickets", sap_ticket_id="PR-1", username="u",
-                status="done",
-            )  # fmt: skip
-        conn.rollback()
+#: A user's rows next to the seed: a feeder of their own, a movement of a seeded material (the
+#: material must survive the downgrade, RESTRICT, and the movement with it), a cost entry.
+USER_ROWS: list[tuple[str, Row]] = [
+    ("pm.assets", {"asset_id": "AST-USER-001", "asset_type": "feeder", "name": "User feeder",
+                   "location": "Somewhere"}),
+    ("mm.stock_transactions", {"transaction_id": "STX-USER-001", "material_id": "MAT-CBL-001",
+                               "quantity_change": 5, "transaction_type": "receipt",
+                               "performed_by": "me"}),
+    ("fi.cost_entries", {"entry_id": "CE-USER-001", "cost_center_id": "CC-MM-2024",
+                         "amount": 12.34, "cost_type": "OPEX", "entry_date": "2024-02-01",
+                         "created_by": "me"}),
+]  # fmt: skip
+
+#: (table, key column, key): rows at 006 with the user's rows added, after the downgrade to 005
+#: (the seed goes, the user's rows and what they need stay), after upgrading again (the seed
+#: comes back next to the rows that were kept).
+SEED_ROUND_TRIP: dict[tuple[str, str, str], tuple[int, int, int]] = {
+    ("pm.assets", "asset_id", "AST-SUB-001"): (1, 0, 1),
+    ("core.tickets", "ticket_id", "TKT-PM-20240115-0001"): (1, 0, 1),
+    ("pm.assets", "asset_id", "AST-USER-001"): (1, 1, 1),
+    ("mm.stock_transactions", "transaction_id", "STX-USER-001"): (1, 1, 1),
+    ("mm.stock_transactions", "transaction_id", "STX-2024-0001"): (1, 0, 1),
+    ("mm.materials", "material_id", "MAT-CBL-001"): (1, 1, 1),
+    ("mm.materials", "material_id", "MAT-OIL-001"): (1, 0, 1),
+    ("fi.cost_entries", "entry_id", "CE-USER-001"): (1, 1, 1),
+    ("fi.cost_centers", "cost_center_id", "CC-MM-2024"): (1, 1, 1),
+    ("fi.cost_centers", "cost_center_id", "CC-PM-2024"): (1, 0, 1),
+}
 
 
-def test_on_delete_rules_apply(db_url: URL) -> None:
-    upgrade("sap", db_url)
-    with sap_connection(db_url) as conn:
-        # Seeded: MO-2024-0001 references ticket TKT-PM-20240115-0001 and asset AST-TRF-001.
-        insert(conn, db_url, "core.audit_entries", ticket_id="TKT-PM-20240115-0001",
-               action="created", performed_by="me")  # fmt: skip
-        conn.execute(sa.text(f"DELETE FROM {qualified(db_url, 'core.tickets')} "
-                             "WHERE ticket_id = 'TKT-PM-20240115-0001'"))  # fmt: skip
-        assert count(conn, db_url, "core.audit_entries", "ticket_id", "TKT-PM-20240115-0001") == 0
-        orders = qualified(db_url, "pm.maintenance_orders")
-        ticket_of_order = f"SELECT ticket_id FROM {orders} WHERE order_id = 'MO-2024-0001'"
-        assert conn.execute(sa.text(ticket_of_order)).scalar_one() is None  # SET NULL
-        conn.execute(sa.text(f"DELETE FROM {qualified(db_url, 'pm.assets')} "
-                             "WHERE asset_id = 'AST-TRF-001'"))  # fmt: skip
-        assert count(conn, db_url, "pm.maintenance_orders", "order_id", "MO-2024-0001") == 0
-        with pytest.raises(sa.exc.IntegrityError):  # a material with movements stays
-            conn.execute(sa.text(f"DELETE FROM {qualified(db_url, 'mm.materials')} "
-                                 "WHERE material_id = 'MAT-OIL-001'"))  # fmt: skip
-        conn.rollback()
+def round_trip_counts(url: URL, stage: int) -> tuple[dict[tuple[str, str, str], int], ...]:
+    """(the rows' counts in the database, the counts SEED_ROUND_TRIP expects at ``stage``)."""
+    with fk_connection(url, SAP_SCHEMAS) as conn:
+        found = {key: count(conn, key[0], {key[1]: key[2]}) for key in SEED_ROUND_TRIP}
+    return found, {key: counts[stage] for key, counts in SEED_ROUND_TRIP.items()}
 
 
 def test_seed_downgrade_keeps_user_rows(db_url: URL) -> None:
     upgrade("sap", db_url, "006_seed_mock_data")
-    with sap_connection(db_url) as conn:
-        assert count(conn, db_url, "pm.assets", "asset_id", "AST-SUB-001") == 1
-        insert(conn, db_url, "pm.assets", asset_id="AST-USER-001", asset_type="feeder",
-               name="User feeder", location="Somewhere")  # fmt: skip
-        # A user's movement of a seeded material: the material must survive the downgrade
-        # (RESTRICT), and the movement with it.
-        insert(conn, db_url, "mm.stock_transactions", transaction_id="STX-USER-001",
-               material_id="MAT-CBL-001", quantity_change=5, transaction_type="receipt",
-               performed_by="me")  # fmt: skip
-        insert(conn, db_url, "fi.cost_entries", entry_id="CE-USER-001",
-               cost_center_id="CC-MM-2024", amount=12.34, cost_type="OPEX",
-               entry_date="2024-02-01", created_by="me")  # fmt: skip
-        conn.commit()
-
+    with fk_connection(db_url, SAP_SCHEMAS) as conn, conn.begin():
+        for name, row in USER_ROWS:
+            insert(conn, name, row)
+    found, expected = round_trip_counts(db_url, 0)
+    assert found == expected
     downgrade("sap", db_url, "005_create_fi_tables")
-    with sap_connection(db_url) as conn:
-        assert count(conn, db_url, "pm.assets", "asset_id", "AST-SUB-001") == 0
-        assert count(conn, db_url, "core.tickets", "ticket_id", "TKT-PM-20240115-0001") == 0
-        assert count(conn, db_url, "pm.assets", "asset_id", "AST-USER-001") == 1
-        assert count(conn, db_url, "mm.stock_transactions", "transaction_id", "STX-USER-001") == 1
-        assert count(conn, db_url, "mm.stock_transactions", "transaction_id", "STX-2024-0001") == 0
-        assert count(conn, db_url, "mm.materials", "material_id", "MAT-CBL-001") == 1
-        assert count(conn, db_url, "mm.materials", "material_id", "MAT-OIL-001") == 0
-        assert count(conn, db_url, "fi.cost_entries", "entry_id", "CE-USER-001") == 1
-        assert count(conn, db_url, "fi.cost_centers", "cost_center_id", "CC-MM-2024") == 1
-        assert count(conn, db_url, "fi.cost_centers", "cost_center_id", "CC-PM-2024") == 0
-
+    found, expected = round_trip_counts(db_url, 1)
+    assert found == expected
     # Upgrading again re-seeds what is missing, next to the seeded rows that were kept.
     upgrade("sap", db_url)
-    with sap_connection(db_url) as conn:
-        assert count(conn, db_url, "pm.assets", "asset_id", "AST-USER-001") == 1
-        assert count(conn, db_url, "pm.assets", "asset_id", "AST-SUB-001") == 1
-        assert count(conn, db_url, "mm.materials", "material_id", "MAT-CBL-001") == 1
-        assert count(conn, db_url, "mm.materials", "material_id", "MAT-OIL-001") == 1
-        assert count(conn, db_url, "mm.stock_transactions", "transaction_id", "STX-USER-001") == 1
-        assert count(conn, db_url, "fi.cost_entries", "entry_id", "CE-USER-001") == 1
-
-
-def test_full_round_trip(db_url: URL) -> None:
-    upgrade("sap", db_url)
-    downgrade("sap", db_url, "base")
-    with inspector(db_url) as insp:
-        sap_tables = {name.rpartition(".")[2] for name in TABLES}
-        assert not sap_tables & set(insp.get_table_names())
-        if db_url.get_backend_name() == "postgresql":
-            assert not set(SAP_SCHEMAS) & set(insp.get_schema_names())
-    upgrade("sap", db_url)
+    found, expected = round_trip_counts(db_url, 2)
+    assert found == expected
 
 
 def test_temp_password_is_stored_as_a_salted_hash() -> None:
