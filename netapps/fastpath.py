@@ -222,11 +222,16 @@ def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> lis
         return [d for n, s in apps.items() for d in _databases(n, s, root, env, single=False)]
     chosen: list[Database] = []
     for wanted in request.names:
+        app_name, _, tenant = wanted.partition(":")
         for name, spec in apps.items():
             aliases = {name, spec.get("label", name), *spec.get("aliases", ())}
-            if _norm(wanted) in {_norm(a) for a in aliases}:
-                if all(d.app != name for d in chosen):
-                    chosen.append(_database(name, spec, root, env, single=False))
+            if _norm(app_name) in {_norm(a) for a in aliases}:
+                found = _databases(name, spec, root, env, single=False)
+                if tenant:
+                    found = [d for d in found if d.tenant == tenant]
+                    if not found:
+                        raise GiveUp  # unknown tenant: the full implementation says so
+                chosen.extend(d for d in found if d not in chosen)
                 break
         else:
             raise GiveUp  # unknown app: the full implementation says so

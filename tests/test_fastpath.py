@@ -73,3 +73,21 @@ def test_fast_path_gives_up_unless_everything_is_at_head(at_head: Path) -> None:
     done = subprocess.run([NETAPPS, "migrate", "servicenow"], capture_output=True, text=True)
     assert done.returncode == 5 and "001_initial_migration.py" in done.stderr
     assert versions.is_dir()  # the repository's own files were not touched
+
+
+def test_fast_path_answers_for_named_apps_and_tenants(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "netapps.toml").write_text(
+        'environments = ["dev"]\n'
+        "[apps.servicenow]\n"
+        f'folder = "{APP_FOLDERS["servicenow"]}"\n'
+        'kind = "alembic"\n'
+        'tenants = ["acme", "globex"]\n'
+        f'database.dev = {{ url = "sqlite:///{tmp_path}/sn-{{tenant}}.db" }}\n'
+    )
+    monkeypatch.setenv("NETAPPS_CONFIG", str(tmp_path / "netapps.toml"))
+    assert full_main(["migrate"]) == 0
+    for argv in (["migrate"], ["migrate", "servicenow"], ["status", "servicenow:acme"]):
+        assert answer([*argv, "--json"]) == 0, argv
+    assert answer(["status", "servicenow:nobody"]) is None
