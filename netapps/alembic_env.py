@@ -18,7 +18,7 @@ from sqlalchemy import Connection, MetaData
 
 from netapps import sqlite_impl  # noqa: F401  (registers the schema-mapping SQLite impl)
 from netapps.config import Target, load_project
-from netapps.database import flatten_for, run_with_connection, schemas_of
+from netapps.database import flatten_for, run_with_connection, schema_translate_map, schemas_of
 from netapps.recorder import LEDGER_TABLE
 from netapps.revision_ids import is_generated, next_revision_id
 from netapps.urls import is_sqlite
@@ -212,6 +212,11 @@ def _run_online(
 ) -> None:
     options = _common_options(target, metadata)
     options.update(extra or {})
+    translate = schema_translate_map(target.url, schemas_of(metadata))
+    if translate:
+        # Whoever opened the connection, the models' schemas are mapped away on SQLite here,
+        # where the models are known (netapps need not import them before connecting).
+        connection.execution_options(schema_translate_map=translate)
     if is_sqlite(target.url):
         # netapps.database made SQLite DDL transactional; tell Alembic it may rely on it.
         options["transactional_ddl"] = True

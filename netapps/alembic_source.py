@@ -27,7 +27,13 @@ from netapps.config import Target
 from netapps.database import schemas_of
 from netapps.errors import ConfigError, MigrationFailed, RevisionError
 from netapps.revision_ids import next_revision_id
-from netapps.revisions import Revision, RevisionFileError, Step, read_alembic_folder
+from netapps.revisions import (
+    Revision,
+    RevisionFileError,
+    Step,
+    check_syntax,
+    read_alembic_folder,
+)
 from netapps.source import Source, StepCallback
 
 VERSION_TABLE = "alembic_version"
@@ -46,7 +52,11 @@ class AlembicSource(Source):
         if not (self.app.folder / "alembic.ini").is_file():
             raise ConfigError(f"{self.app.name}: no alembic.ini in {self.app.folder}")
         try:
-            revisions = read_alembic_folder(self.versions_folder)
+            # Ids and parents only: a full parse (messages, destructive operations) waits until
+            # something asks for them, which applying migrations does not.
+            revisions = read_alembic_folder(self.versions_folder, ids_only=True)
+            for revision in revisions:
+                check_syntax(revision.path)
         except RevisionFileError as exc:
             raise RevisionError(f"{self.app.name}: migration file does not load: {exc}") from None
         ids = {r.id for r in revisions}

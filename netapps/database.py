@@ -98,14 +98,16 @@ def make_engine(
     by copy-and-rename, which an enforcing connection would turn into cascading deletes.
     Every other connection enforces them.
     """
-    # Imported here: the asyncio extension needs greenlet and costs import time on the fast path.
-    from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
     options: dict[str, Any] = {"poolclass": NullPool, **kwargs}
-    engine: Any = (
-        create_async_engine(url, **options) if is_async(url) else create_engine(url, **options)
-    )
-    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    engine: Any
+    if is_async(url):
+        # Imported only for async URLs: the asyncio extension pulls in the ORM and greenlet.
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(url, **options)
+        sync_engine = engine.sync_engine
+    else:
+        engine = sync_engine = create_engine(url, **options)
     if is_sqlite(url):
         _make_sqlite_transactional(sync_engine, "BEGIN", not for_migrations)
     translate = schema_translate_map(url, schemas)
@@ -126,10 +128,8 @@ def run_with_connection(
     One code path for both: with an async driver the work runs inside ``run_sync`` on the
     async connection, which hands it the same Connection API.
     """
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
     engine = make_engine(url, schemas=schemas, for_migrations=for_migrations)
-    if isinstance(engine, AsyncEngine):
+    if is_async(url):
         return asyncio.run(_run_async(engine, work))
     try:
         with engine.connect() as connection:

@@ -59,8 +59,10 @@ class MigrateResult:
 
 
 def destructive_refusal(project: Project, steps: list[Step], allow: bool) -> str | None:
+    if allow or project.environment != "production":
+        return None  # checked first: flagging parses every migration file in full
     flagged = [s for s in steps if s.destructive]
-    if not flagged or allow or project.environment != "production":
+    if not flagged:
         return None
     names = ", ".join(f"{s.revision.id} ({s.direction})" for s in flagged)
     return (
@@ -99,7 +101,6 @@ def migrate(
         run_on_target(
             target,
             lambda conn: _migrate_on(conn, project, target, source, options, progress, result),
-            schemas=_schemas_if_needed(target, source),
             for_migrations=True,
         )
     except NetappsError as exc:
@@ -121,11 +122,6 @@ def _naming_target(exc: NetappsError, target: Target) -> NetappsError:
     renamed = type(exc)(f"{target.name}: {str(exc)[len(prefix) :]}")
     renamed.__cause__ = exc.__cause__
     return renamed
-
-
-def _schemas_if_needed(target: Target, source: Source) -> tuple[str, ...]:
-    # Only SQLite maps schemas away, and only then do the models need importing for it.
-    return source.schemas() if is_sqlite(target.url) else ()
 
 
 def _migrate_on(

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.machinery
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
+
+from netapps.errors import UsageError
 
 Direction = Literal["up", "down"]
 
@@ -32,16 +36,48 @@ _DESTRUCTIVE_SQL = re.compile(
 
 
 @dataclass(frozen=True)
+class Details:
+    """What only planning and reviewing need: the message and the destructive operations."""
+
+    message: str
+    destructive_up: tuple[str, ...] = ()
+    destructive_down: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Revision:
-    """One migration: an Alembic revision file or a pair of SQL files."""
+    """One migration: an Alembic revision file or a pair of SQL files.
+
+    Id, parents and checksum are all that applying needs, and they are read cheaply; the
+    details (message, destructive operations) need the whole file parsed, so an Alembic
+    revision parses it the first time they are asked for.
+    """
 
     id: str
     parents: tuple[str, ...]
-    message: str
     path: Path
     checksum: str
-    destructive_up: tuple[str, ...] = ()
-    destructive_down: tuple[str, ...] = ()
+    known: Details | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def details(self) -> Details:
+        if self.known is not None:
+            return self.known
+        parsed = read_alembic_file(self.path).known
+        assert parsed is not None
+        return parsed
+
+    @property
+    def message(self) -> str:
+        return self.details.message
+
+    @property
+    def destructive_up(self) -> tuple[str, ...]:
+        return self.details.destructive_up
+
+    @property
+    def destructive_down(self) -> tuple[str, ...]:
+        return self.details.destructive_down
 
     def destructive(self, direction: Direction) -> tuple[str, ...]:
         return self.destructive_up if direction == "up" else self.destructive_down
@@ -74,7 +110,7 @@ def destructive_operations(source: str, *, sql: bool = False) -> tuple[str, ...]
     return tuple(found)
 
 
-class RevisionFileError(Exception):
+class RevisionFileError(UsageError):
     """A revision file that cannot be read: names the file and line."""
 
 
@@ -107,7 +143,7 @@ def read_alembic_ids(path: Path) -> Revision:
     if not isinstance(revision, str) or not (down is None or isinstance(down, (str, tuple, list))):
         return read_alembic_file(path)
     parents = () if down is None else (down,) if isinstance(down, str) else tuple(map(str, down))
-    return Revision(id=revision, parents=parents, message="", path=path, checksum=checksum(data))
+    return Revision(id=revision, parents=parents, path=path, checksum=checksum(data))
 
 
 def read_alembic_file(path: Path) -> Revision:
@@ -157,12 +193,24 @@ def read_alembic_file(path: Path) -> Revision:
     return Revision(
         id=revision,
         parents=parents,
-        message=message,
         path=path,
         checksum=checksum(data),
-        destructive_up=destructive_operations(functions.get("upgrade", "")),
-        destructive_down=destructive_operations(functions.get("downgrade", "")),
+        known=Details(
+            message=message,
+            destructive_up=destructive_operations(functions.get("upgrade", "")),
+            destructive_down=destructive_operations(functions.get("downgrade", "")),
+        ),
     )
+
+
+def check_syntax(path: Path) -> None:
+    """Fail with file and line if the file is not valid Python. Through Python's own bytecode
+    cache (the .pyc Alembic's import uses too), so an unchanged file costs no parse."""
+    loader = importlib.machinery.SourceFileLoader(f"_netapps_check_{path.stem}", str(path))
+    try:
+        loader.get_code(loader.name)
+    except SyntaxError as exc:
+        raise RevisionFileError(f"{path}:{exc.lineno}: {exc.msg}") from None
 
 
 def read_alembic_folder(versions: Path, *, ids_only: bool = False) -> list[Revision]:

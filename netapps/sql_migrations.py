@@ -69,9 +69,15 @@ def split_statements(sql: str) -> list[str]:
     """The statements of a SQL script, without the empty or comment-only pieces."""
     statements: list[str] = []
     for piece in sqlparse.split(sql):
-        if sqlparse.format(piece, strip_comments=True).strip().strip(";").strip():
+        # A piece that is only comments (a file's header) is not a statement. Checked with a
+        # regex: sqlparse.format(strip_comments=True) costs more than splitting the file.
+        if _COMMENTS.sub("", piece).strip().strip(";").strip():
             statements.append(piece.strip())
     return statements
+
+
+# Line comments and block comments, outside of which a statement must have some text.
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 def find(migrations: Sequence[SqlMigration], version: str) -> SqlMigration:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 from netapps import sql_migrations as sqlm
 from netapps.config import App, Target
 from netapps.errors import RevisionError, UsageError
-from netapps.revisions import Revision, Step, destructive_operations
+from netapps.revisions import Details, Revision, Step, destructive_operations
 from netapps.source import Source, StepCallback
 from netapps.sql_files import SqlMigration
 
@@ -45,12 +45,12 @@ class SqlSource(Source):
                 Revision(
                     id=migration.version,
                     parents=(previous,) if previous else (),
-                    message=migration.description,
                     path=migration.up_path,
                     checksum=migration.checksum,
-                    destructive_up=destructive_operations(migration.up_path.read_text(), sql=True),
-                    destructive_down=destructive_operations(
-                        migration.down_path.read_text(), sql=True
+                    known=Details(
+                        message=migration.description,
+                        destructive_up=_destructive(migration.up_path),
+                        destructive_down=_destructive(migration.down_path),
                     ),
                 )
             )
@@ -148,3 +148,7 @@ class SqlSource(Source):
             f"{self.app.name}'s SQL migrations are numbered in one line: "
             "there are no heads to merge"
         )
+
+
+def _destructive(path: Path) -> tuple[str, ...]:
+    return destructive_operations(path.read_text(), sql=True)
