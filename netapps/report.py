@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -18,8 +20,35 @@ from netapps.recorder import last_applied
 from netapps.revisions import Step
 from netapps.source import Source
 
-out = tables.console()
-err = tables.console(stderr=True)
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for people. Where output is not a terminal (CI logs, docker logs) and no
+    COLUMNS is set, tables get room instead of the 80 columns that would cut the URLs."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+
+
+out = console()
+err = console(stderr=True)
+
+
+def draw(grid: tables.Grid) -> Table:
+    """A Grid as a Rich table: long cells fold, the state column is coloured."""
+    table = Table(title=grid.title)
+    for header in grid.headers:
+        table.add_column(header, overflow="fold")
+    for row in grid.rows:
+        cells = [escape(cell) for cell in row]
+        if grid.state_column >= 0:
+            first = row[grid.state_column].split(" ", 1)[0]
+            style = tables.STYLES.get(first) or (
+                "red" if "failed" in row[grid.state_column] else ""
+            )
+            if style:
+                cells[grid.state_column] = f"[{style}]{cells[grid.state_column]}[/{style}]"
+        table.add_row(*cells)
+    return table
 
 
 def emit_json(document: Any) -> None:
@@ -98,7 +127,7 @@ def status_json(statuses: list[AppStatus]) -> list[dict[str, Any]]:
 
 
 def status_table(project: Project, statuses: list[AppStatus], expand: bool = False) -> Table:
-    return tables.status_table(project.environment, status_json(statuses), expand)
+    return draw(tables.status_grid(project.environment, status_json(statuses), expand))
 
 
 # -- history -------------------------------------------------------------------------------
@@ -207,4 +236,4 @@ def migrate_json(results: list[MigrateResult]) -> list[dict[str, Any]]:
 
 
 def migrate_table(results: list[MigrateResult]) -> Table:
-    return tables.migrate_table(migrate_json(results))
+    return draw(tables.migrate_grid(migrate_json(results)))

@@ -1,27 +1,26 @@
 """Tables for people, drawn from the same documents ``--json`` prints.
 
-Only Rich is imported here: the no-op fast path draws these tables without SQLAlchemy.
+Standard library only: a :class:`Grid` is the table's content; netapps.report draws it with
+Rich, and the no-op fast path draws it as aligned plain text, so that answering "everything
+is at head" imports neither SQLAlchemy nor Rich.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+from dataclasses import dataclass, field
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
-_STATE_STYLE = {"up to date": "green", "behind": "yellow", "unreachable": "red", "error": "red"}
+#: The style of a state or result, by its first word.
+STYLES = {"up": "green", "migrated": "green", "behind": "yellow", "failed": "red", "error": "red"}
 
 
-def console(*, stderr: bool = False) -> Console:
-    """A console for people. Where output is not a terminal (CI logs, docker logs) and no
-    COLUMNS is set, tables get room instead of the 80 columns that would cut the URLs."""
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+@dataclass
+class Grid:
+    title: str
+    headers: tuple[str, ...]
+    rows: list[list[str]] = field(default_factory=list)
+    #: Index of the column whose text says how things stand (coloured by STYLES).
+    state_column: int = -1
 
 
 def revs(ids: list[str] | tuple[str, ...]) -> str:
@@ -43,95 +42,104 @@ def _tenant_groups(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     return groups
 
 
-def status_table(environment: str, rows: list[dict[str, Any]], expand: bool = False) -> Table:
+def _name(row: dict[str, Any]) -> str:
+    return str(row["app"]) + (f":{row['tenant']}" if row.get("tenant") else "")
+
+
+def status_grid(environment: str, rows: list[dict[str, Any]], expand: bool = False) -> Grid:
     """One row a database; an app with tenants gets one summary row unless ``expand``."""
-    table = Table(title=f"Database status (environment: {environment})")
-    for column in ("app", "database", "current", "head", "pending", "state", "last change"):
-        table.add_column(column, overflow="fold")
+    grid = Grid(
+        f"Database status (environment: {environment})",
+        ("app", "database", "current", "head", "pending", "state", "last change"),
+        state_column=5,
+    )
     groups = {} if expand else _tenant_groups(rows)
     for app, members in groups.items():
         failed = [m["tenant"] for m in members if m["error"]]
         state = _counted([m["state"] for m in members])
         if failed:
-            state += f"\n[red]failed: {escape(', '.join(failed[:10]))}[/red]"
-        table.add_row(
-            escape(app),
-            f"{len(members)} tenant databases (--tenants lists them)",
-            "",
-            escape(revs(members[0]["heads"])),
-            str(sum(m["pending"] for m in members)),
-            state,
-            "",
-        )
+            state += f"\nfailed: {', '.join(failed[:10])}"
+        database = f"{len(members)} tenant databases (--tenants lists them)"
+        pending = str(sum(m["pending"] for m in members))
+        grid.rows.append([app, database, "", revs(members[0]["heads"]), pending, state, ""])
     for row in rows:
         if row["app"] in groups:
             continue
-        style = _STATE_STYLE.get(row["state"], "magenta")
-        state = f"[{style}]{escape(row['state'])}[/{style}]"
+        state = row["state"]
         if row["edited"]:
-            state += f"\n[red]edited: {escape(', '.join(row['edited']))}[/red]"
+            state += f"\nedited: {', '.join(row['edited'])}"
         if row["error"]:
-            state += f"\n[red]{escape(row['error'])}[/red]"
+            state += f"\n{row['error']}"
         last = ""
         if row["last_migrated_at"]:
-            last = (
-                f"{row['last_migrated_at'][:16].replace('T', ' ')} UTC by {row['last_migrated_by']}"
-            )
-        table.add_row(
-            escape(row["app"] + (f":{row['tenant']}" if row.get("tenant") else "")),
-            escape(row["url"]),
-            escape(revs(row["current"])) if not row["error"] else "?",
-            escape(revs(row["heads"])),
-            str(row["pending"]),
-            state,
-            escape(last),
+            when = row["last_migrated_at"][:16].replace("T", " ")
+            last = f"{when} UTC by {row['last_migrated_by']}"
+        current = revs(row["current"]) if not row["error"] else "?"
+        grid.rows.append(
+            [_name(row), row["url"], current, revs(row["heads"]), str(row["pending"]), state, last]
         )
-    return table
+    return grid
 
 
-def migrate_table(rows: list[dict[str, Any]]) -> Table:
+def migrate_grid(rows: list[dict[str, Any]]) -> Grid:
     """One row a database; an app with more than 10 tenant databases gets one summary row."""
-    table = Table(title="Migration summary")
-    for column in ("app", "database", "from", "to", "steps", "time", "result"):
-        table.add_column(column, overflow="fold")
+    grid = Grid(
+        "Migration summary",
+        ("app", "database", "from", "to", "steps", "time", "result"),
+        state_column=6,
+    )
     groups = {app: m for app, m in _tenant_groups(rows).items() if len(m) > 10}
     for app, members in groups.items():
-        failed = [m for m in members if m["error"]]
         outcome = _counted(
             [
                 "failed" if m["error"] else "migrated" if m["steps"] else "up to date"
                 for m in members
             ]
         )
-        for m in failed[:10]:
-            outcome += f"\n[red]{escape(m['tenant'])}: {escape(m['error'])}[/red]"
-        table.add_row(
-            escape(app),
-            f"{len(members)} tenant databases",
-            "",
-            "",
-            str(sum(len(m["steps"]) for m in members)),
-            f"{sum(m['seconds'] for m in members):.2f} s",
-            outcome,
-        )
+        for m in [m for m in members if m["error"]][:10]:
+            outcome += f"\n{m['tenant']}: {m['error']}"
+        steps = str(sum(len(m["steps"]) for m in members))
+        seconds = f"{sum(m['seconds'] for m in members):.2f} s"
+        grid.rows.append([app, f"{len(members)} tenant databases", "", "", steps, seconds, outcome])
     for row in rows:
         if row["app"] in groups:
             continue
         if row["error"]:
-            outcome = f"[red]failed[/red]: {escape(row['error'])}"
+            outcome = f"failed: {row['error']}"
         elif row["steps"]:
-            outcome = "[green]migrated[/green]"
-            if row["backup"]:
-                outcome += f"\nbackup: {escape(row['backup'])}"
+            outcome = "migrated" + (f"\nbackup: {row['backup']}" if row["backup"] else "")
         else:
-            outcome = "[green]up to date[/green]"
-        table.add_row(
-            escape(row["app"] + (f":{row['tenant']}" if row.get("tenant") else "")),
-            escape(row["url"]),
-            escape(revs(row["from"])),
-            escape(revs(row["to"])),
-            str(len(row["steps"])),
-            f"{row['seconds']:.2f} s",
-            outcome,
+            outcome = "up to date"
+        grid.rows.append(
+            [
+                _name(row),
+                row["url"],
+                revs(row["from"]),
+                revs(row["to"]),
+                str(len(row["steps"])),
+                f"{row['seconds']:.2f} s",
+                outcome,
+            ]
         )
-    return table
+    return grid
+
+
+def plain(grid: Grid) -> str:
+    """The grid as aligned text (cells may hold several lines)."""
+    cells = [list(grid.headers), *grid.rows]
+    widths = [
+        max(len(line) for row in cells for line in row[i].splitlines() or [""])
+        for i in range(len(grid.headers))
+    ]
+    out = [grid.title]
+    for number, row in enumerate(cells):
+        split = [cell.splitlines() or [""] for cell in row]
+        for line in range(max(len(s) for s in split)):
+            parts = [
+                (s[line] if line < len(s) else "").ljust(w)
+                for s, w in zip(split, widths, strict=True)
+            ]
+            out.append("  ".join(parts).rstrip())
+        if number == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out) + "\n"

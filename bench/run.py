@@ -1,0 +1,752 @@
+#!/usr/bin/env python3
+"""Network-apps benchmarks: ``.venv/bin/python bench/run.py`` (see bench/README.md).
+
+Every figure is the wall-clock time of a real subprocess, as a user or a container would start
+it, measured side by side with its baseline in the same run (repetitions interleaved), and
+reported as the median with the spread (min-max). Nothing is written into the repository:
+databases, configurations, backups and Python's bytecode cache go to a temporary directory
+(removed at the end unless --keep), and the PostgreSQL database is created for the run and
+dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+BIN = REPO / ".venv" / "bin"
+PYTHON = BIN / "python"
+NETAPPS = BIN / "netapps"
+ALEMBIC = BIN / "alembic"
+GUIDE = BENCH / "guide_run_all_migrations.py"
+
+#: name -> (label, folder, kind, version table, version column)
+APPS: dict[str, tuple[str, Path, str, str, str]] = {
+    "sap": ("SAP_clone", REPO / "SAP_clone/backend", "alembic", "alembic_version", "version_num"),
+    "mulesoft": (
+        "Mulesoft",
+        REPO / "Mulesoft-Application/Inte-platform/platform-backend",
+        "alembic",
+        "alembic_version",
+        "version_num",
+    ),
+    "servicenow": (
+        "ServiceNow",
+        REPO / "serviceNow/backend",
+        "alembic",
+        "alembic_version",
+        "version_num",
+    ),
+    "salesforce": ("Salesforce", REPO / "Salesforce", "sql", "schema_version", "version"),
+}
+ALEMBIC_APPS = ("sap", "mulesoft", "servicenow")
+TENANT_APP = "servicenow"  # the smallest app: one revision, a dozen tables
+
+#: The floor: one Python process reading each database's version row with the plain driver.
+FLOOR_CODE = (
+    "import sqlite3,sys\n"
+    "for arg in sys.argv[1:]:\n"
+    "    path, table, column = arg.split('|')\n"
+    "    con = sqlite3.connect('file:' + path + '?mode=ro', uri=True)\n"
+    "    print(path, con.execute(f'SELECT {column} FROM {table}').fetchall())\n"
+    "    con.close()\n"
+)
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# measuring
+
+
+@dataclass
+class Sample:
+    """Wall-clock seconds of several repetitions of one thing."""
+
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    def text(self) -> str:
+        if not self.values:
+            return "-"
+        if len(self.values) == 1:
+            return f"{fmt(self.values[0])} (n=1)"
+        lo, hi = min(self.values), max(self.values)
+        return f"{fmt(self.median)} ({fmt(lo)}-{fmt(hi)}, n={len(self.values)})"
+
+
+def fmt(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 100:
+        return f"{seconds:.2f} s"
+    return f"{seconds:.0f} s"
+
+
+def run(
+    cmd: Sequence[str | Path], env: dict[str, str], cwd: Path | None = None, check: bool = True
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``cmd`` to completion; its wall-clock time and its result."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if check and proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise BenchError(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{tail}")
+    return elapsed, proc
+
+
+def timed(cmd: Sequence[str | Path], env: dict[str, str], cwd: Path | None = None) -> float:
+    return run(cmd, env, cwd)[0]
+
+
+def interleaved(contenders: dict[str, Callable[[], float]], reps: int) -> dict[str, Sample]:
+    """Each contender ``reps`` times, in rotating order, so drift hits all of them alike."""
+    samples = {name: Sample() for name in contenders}
+    names = list(contenders)
+    for rep in range(reps):
+        order = names[rep % len(names) :] + names[: rep % len(names)]
+        for name in order:
+            samples[name].values.append(contenders[name]())
+    return samples
+
+
+# --------------------------------------------------------------------------------------------
+# configuration and environment
+
+
+def clean_env(config: Path, tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of every subprocess: no inherited database overrides, our config,
+    the bytecode cache in the temporary directory (nothing written into the repository)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not (k.endswith("_DATABASE_URL") or k in ("DATABASE_URL", "NETAPPS_ENV"))
+        and k not in ("SAP_DB_PASSWORD", "NETAPPS_CONFIG", "PYTHONDONTWRITEBYTECODE")
+    }
+    env["NETAPPS_CONFIG"] = str(config)
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(REPO / ".venv")
+    env.update(extra)
+    return env
+
+
+def write_config(
+    path: Path,
+    backups: Path,
+    apps: dict[str, str],
+    *,
+    tenants_file: Path | None = None,
+    schema: str | None = None,
+) -> Path:
+    """A netapps.toml naming ``apps`` (name -> URL) with absolute folders, backups in temp."""
+    lines = ['environments = ["dev", "production"]', "", "[backups]", f'dir = "{backups}"', ""]
+    for name, url in apps.items():
+        label, folder, kind, _, _ = APPS[name]
+        db = f'{{ url = "{url}"' + (f', schema = "{schema}"' if schema else "") + " }"
+        lines += [
+            f"[apps.{name}]",
+            f'label = "{label}"',
+            f'folder = "{folder}"',
+            f'kind = "{kind}"',
+            f'url_env = "{name.upper()}_DATABASE_URL"',
+        ]
+        if tenants_file is not None:
+            lines.append(f'tenants_file = "{tenants_file}"')
+        lines += [f"database.dev = {db}", f"database.production = {db}", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    return path
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"  # path is absolute: four slashes in all
+
+
+# --------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class Row:
+    benchmark: str
+    figures: str
+    ratio: str
+    goal: str
+    met: bool | None  # None: no goal, or not measured
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "NOT MET", None: "-"}[self.met]
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    raw: dict[str, object] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(f"  -> {row.benchmark}: {row.ratio}  goal {row.goal}: {row.verdict}", flush=True)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        print(f"  note: {text}", flush=True)
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else float("inf")
+
+
+def heading(text: str) -> None:
+    print(f"\n=== {text} ===", flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. no-op, all apps at head
+
+
+def bench_noop(tmp: Path, reps: int, results: Results) -> None:
+    heading("1. no-op: all apps at head (SQLite files, migrated once beforehand)")
+    d = tmp / "noop"
+    dbs = {name: d / f"{name}.db" for name in APPS}
+    config = write_config(
+        d / "netapps.toml", d / "backups", {n: sqlite_url(p) for n, p in dbs.items()}
+    )
+    # The same databases, only the three Alembic apps (the guide's set), for a like-for-like.
+    config3 = write_config(
+        d / "three" / "netapps.toml",
+        d / "backups",
+        {n: sqlite_url(dbs[n]) for n in ALEMBIC_APPS},
+    )
+    env, env3 = clean_env(config, tmp), clean_env(config3, tmp)
+    timed([NETAPPS, "migrate"], env)  # bring all four to head (untimed)
+    floor_args = [f"{dbs[n]}|{APPS[n][3]}|{APPS[n][4]}" for n in APPS]
+    contenders: dict[str, Callable[[], float]] = {
+        "a  netapps migrate (4 apps)": lambda: timed([NETAPPS, "migrate"], env),
+        "a3 netapps migrate (3 Alembic apps)": lambda: timed([NETAPPS, "migrate"], env3),
+        "b  guide: alembic upgrade head x3": lambda: timed([PYTHON, GUIDE], env),
+        "c  floor: python + sqlite3 (4 rows)": lambda: timed(
+            [PYTHON, "-c", FLOOR_CODE, *floor_args], env
+        ),
+    }
+    for fn in contenders.values():  # warm-up: bytecode cache filled, files in page cache
+        fn()
+    samples = interleaved(contenders, reps)
+    for name, s in samples.items():
+        print(f"  {name:40s} {s.text()}")
+    a, a3, b, c = (s.median for s in samples.values())
+    check_noop_took_fast_path(env, results)
+    results.raw["noop"] = {k: v.values for k, v in samples.items()}
+    results.add(
+        Row(
+            "1. no-op, guide / netapps",
+            f"b {fmt(b)} vs a {fmt(a)}",
+            f"{ratio(b, a):.1f}x",
+            ">= 20x",
+            ratio(b, a) >= 20,
+        )
+    )
+    results.add(
+        Row(
+            "1. no-op, guide / netapps (3 apps)",
+            f"b {fmt(b)} vs a3 {fmt(a3)}",
+            f"{ratio(b, a3):.1f}x",
+            "(like-for-like)",
+            None,
+        )
+    )
+    results.add(
+        Row(
+            "1. no-op, netapps / floor",
+            f"a {fmt(a)} vs c {fmt(c)}",
+            f"{ratio(a, c):.1f}x",
+            "<= 5x",
+            ratio(a, c) <= 5,
+        )
+    )
+
+
+def check_noop_took_fast_path(env: dict[str, str], results: Results) -> None:
+    """Report whether the no-op imported SQLAlchemy (it should not)."""
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['netapps', 'migrate']\n"
+        "try:\n"
+        f"    runpy.run_path({str(NETAPPS)!r}, run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = {'sqlalchemy', 'alembic'} & set(sys.modules)\n"
+        "print('HEAVY' if heavy else 'FAST', file=sys.stderr)\n"
+    )
+    _, proc = run([PYTHON, "-c", code], env, check=False)
+    verdict = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "?"
+    print(f"  fast path (no SQLAlchemy/Alembic imported by the no-op): {verdict == 'FAST'}")
+    if verdict != "FAST":
+        results.note("the no-op `netapps migrate` imported SQLAlchemy (fast path not taken)")
+
+
+# --------------------------------------------------------------------------------------------
+# 2. empty to head, all apps
+
+
+def bench_empty(tmp: Path, reps: int, results: Results) -> None:
+    heading("2. empty to head: all apps (fresh SQLite files each repetition)")
+    counter = iter(range(10_000))
+
+    def fresh(apps: Sequence[str]) -> dict[str, str]:
+        d = tmp / "empty" / f"r{next(counter)}"
+        d.mkdir(parents=True)
+        config = write_config(
+            d / "netapps.toml", d / "backups", {n: sqlite_url(d / f"{n}.db") for n in apps}
+        )
+        return clean_env(config, tmp)
+
+    contenders: dict[str, Callable[[], float]] = {
+        "a  netapps migrate (4 apps)": lambda: timed([NETAPPS, "migrate"], fresh(list(APPS))),
+        "a3 netapps migrate (3 Alembic apps)": lambda: timed(
+            [NETAPPS, "migrate"], fresh(ALEMBIC_APPS)
+        ),
+        "b  guide: alembic upgrade head x3": lambda: timed([PYTHON, GUIDE], fresh(ALEMBIC_APPS)),
+    }
+    for fn in contenders.values():
+        fn()
+    samples = interleaved(contenders, reps)
+    for name, s in samples.items():
+        print(f"  {name:40s} {s.text()}")
+    a, a3, b = (s.median for s in samples.values())
+    results.raw["empty"] = {k: v.values for k, v in samples.items()}
+    results.add(
+        Row(
+            "2. empty->head, guide / netapps",
+            f"b {fmt(b)} vs a {fmt(a)}",
+            f"{ratio(b, a):.1f}x",
+            ">= 3x",
+            ratio(b, a) >= 3,
+        )
+    )
+    results.add(
+        Row(
+            "2. empty->head, guide / netapps (3 apps)",
+            f"b {fmt(b)} vs a3 {fmt(a3)}",
+            f"{ratio(b, a3):.1f}x",
+            "(like-for-like)",
+            None,
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 3. many databases
+
+
+@dataclass
+class Fleet:
+    """N targets of one app for netapps (a tenants config) and for the baseline."""
+
+    kind: str  # "sqlite" or "postgresql"
+    names: list[str]
+    netapps_env: Callable[[int], dict[str, str]]  # a fresh (empty) fleet per repetition
+    baseline: Callable[[str], tuple[dict[str, str], Path]]  # env and cwd of one alembic run
+    prepare_baseline: Callable[[list[str]], None] = lambda names: None
+
+
+def tenant_names(n: int) -> list[str]:
+    return [f"t{i:04d}" for i in range(1, n + 1)]
+
+
+def tenants_available(env: dict[str, str]) -> str | None:
+    """None when netapps knows tenants, else why not."""
+    _, proc = run([NETAPPS, "status", "--json"], env, check=False)
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        return lines[-1] if lines else f"netapps status exited {proc.returncode}"
+    try:
+        rows = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return "netapps status --json printed no JSON"
+    if not any(isinstance(r, dict) and r.get("tenant") for r in rows):
+        return "netapps status --json lists no tenants"
+    return None
+
+
+def sqlite_fleet(tmp: Path, n: int) -> Fleet:
+    names = tenant_names(n)
+    root = tmp / "tenants-sqlite"
+    tenants_file = root / "tenants.txt"
+    root.mkdir(parents=True)
+    tenants_file.write_text("\n".join(names) + "\n")
+
+    def netapps_env(rep: int) -> dict[str, str]:
+        d = root / f"netapps-r{rep}"
+        d.mkdir()
+        url = sqlite_url(d / f"{TENANT_APP}-{{tenant}}.db")
+        config = write_config(
+            d / "netapps.toml", d / "backups", {TENANT_APP: url}, tenants_file=tenants_file
+        )
+        return clean_env(config, tmp)
+
+    base = root / "baseline"
+    base.mkdir()
+    # Plain alembic, as a user loops it: the app's ordinary (single-database) configuration,
+    # DATABASE_URL naming one tenant's file per run.
+    base_config = write_config(
+        base / "netapps.toml", base / "backups", {TENANT_APP: sqlite_url(base / "unused.db")}
+    )
+
+    def baseline(name: str) -> tuple[dict[str, str], Path]:
+        url = sqlite_url(base / f"{TENANT_APP}-{name}.db")
+        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP][1]
+
+    return Fleet("sqlite", names, netapps_env, baseline)
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A database of our own on the server, dropped at the end: its SQLAlchemy URL."""
+    import psycopg
+
+    name = f"bench_netapps_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    info = psycopg.conninfo.conninfo_to_dict(admin_url)
+    host, port, user = info.get("host", "127.0.0.1"), info.get("port", "5432"), info["user"]
+    try:
+        yield f"postgresql+psycopg://{user}@{host}:{port}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        print(f"  (dropped database {name})")
+
+
+def postgres_fleet(tmp: Path, n: int, db_url: str) -> Fleet:
+    import psycopg
+
+    names = tenant_names(n)
+    root = tmp / "tenants-pg"
+    tenants_file = root / "tenants.txt"
+    root.mkdir(parents=True)
+    tenants_file.write_text("\n".join(names) + "\n")
+    libpq_url = db_url.replace("postgresql+psycopg://", "postgresql://")
+
+    def netapps_env(rep: int) -> dict[str, str]:
+        d = root / f"netapps-r{rep}"
+        d.mkdir()
+        # Each repetition gets its own schemas: r<rep>_t0001 ...
+        config = write_config(
+            d / "netapps.toml",
+            d / "backups",
+            {TENANT_APP: db_url},
+            tenants_file=tenants_file,
+            schema=f"r{rep}_{{tenant}}",
+        )
+        return clean_env(config, tmp)
+
+    base = root / "baseline"
+    base.mkdir()
+    base_config = write_config(
+        base / "netapps.toml", base / "backups", {TENANT_APP: sqlite_url(base / "unused.db")}
+    )
+
+    def baseline(name: str) -> tuple[dict[str, str], Path]:
+        # Stock alembic has no schema option; the stock way to point it at one is libpq's
+        # search_path in the URL: every unqualified table (the app's, alembic_version, the
+        # ledger) then lives in that schema.
+        url = f"{db_url}?options=-csearch_path%3Dbase_{name}"
+        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP][1]
+
+    def prepare_baseline(chosen: list[str]) -> None:
+        with psycopg.connect(libpq_url, autocommit=True) as conn:
+            for name in chosen:
+                conn.execute(f"CREATE SCHEMA IF NOT EXISTS base_{name}")
+
+    return Fleet("postgresql", names, netapps_env, baseline, prepare_baseline)
+
+
+def bench_fleet(
+    fleet: Fleet,
+    label: str,
+    reps_big: int,
+    reps_noop: int,
+    sample: int,
+    parallel: int | None,
+    results: Results,
+    goals: bool,
+) -> None:
+    n = len(fleet.names)
+    migrate = [NETAPPS, "migrate", *(["--parallel", str(parallel)] if parallel else [])]
+    env0 = fleet.netapps_env(0)
+    missing = tenants_available(env0)
+    if missing:
+        results.add(Row(f"3. {label}", "not available yet", "-", "-", None))
+        results.note(f"{label}: tenants not available in netapps ({missing})")
+        return
+
+    # netapps: empty -> head, each repetition on a fresh fleet; then no-op on the last one.
+    empty = Sample()
+    env = env0
+    for rep in range(reps_big):
+        env = env0 if rep == 0 else fleet.netapps_env(rep)
+        empty.values.append(timed(migrate, env))
+        print(
+            f"  netapps migrate, empty -> head, {n} {fleet.kind} targets: {fmt(empty.values[-1])}"
+        )
+    noop = Sample([timed(migrate, env) for _ in range(reps_noop)])
+    status = Sample([timed([NETAPPS, "status"], env) for _ in range(reps_noop)])
+    _, proc = run([NETAPPS, "status", "--json"], env)
+    states = [r.get("state") for r in json.loads(proc.stdout)]
+    if states.count("up to date") != n:
+        raise BenchError(f"{label}: after migrate, {states.count('up to date')} of {n} up to date")
+
+    # baseline: a sequential loop of `alembic upgrade head`, over a sample (or all).
+    chosen = fleet.names[: min(sample, n)]
+    fleet.prepare_baseline(chosen)
+    base_empty, base_noop = Sample(), Sample()
+    for name in chosen:
+        b_env, cwd = fleet.baseline(name)
+        base_empty.values.append(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
+    for name in chosen:
+        b_env, cwd = fleet.baseline(name)
+        base_noop.values.append(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
+    measured = len(chosen)
+    full = measured == n
+    how = "measured in full" if full else f"EXTRAPOLATED from {measured} of {n} measured"
+    loop_empty = statistics.fmean(base_empty.values) * n
+    loop_noop = statistics.fmean(base_noop.values) * n
+    print(f"  netapps migrate, empty -> head: {empty.text()}")
+    print(f"  netapps migrate, no-op:         {noop.text()}")
+    print(f"  netapps status, all at head:    {status.text()}")
+    print(f"  alembic loop, per target, empty -> head: {base_empty.text()}")
+    print(f"  alembic loop, per target, no-op:         {base_noop.text()}")
+    print(
+        f"  alembic loop over {n}: empty -> head {fmt(loop_empty)}, no-op {fmt(loop_noop)} ({how})"
+    )
+    results.raw[label] = {
+        "targets": n,
+        "netapps_empty": empty.values,
+        "netapps_noop": noop.values,
+        "netapps_status": status.values,
+        "alembic_per_target_empty": base_empty.values,
+        "alembic_per_target_noop": base_noop.values,
+        "alembic_measured": measured,
+    }
+    tag = "" if full else f" [loop extrapolated from {measured}]"
+    thousand = n == 1000
+    results.add(
+        Row(
+            f"3. {label}: no-op",
+            f"netapps {noop.text()}",
+            f"{fmt(noop.median)}",
+            "< 2 s" if goals and thousand else "(goal is for 1,000 tenants)" if goals else "-",
+            (noop.median < 2) if goals and thousand else None,
+        )
+    )
+    results.add(
+        Row(
+            f"3. {label}: no-op, loop / netapps",
+            f"loop {fmt(loop_noop)} vs netapps {fmt(noop.median)}{tag}",
+            f"{ratio(loop_noop, noop.median):.0f}x",
+            "-",
+            None,
+        )
+    )
+    results.add(
+        Row(
+            f"3. {label}: empty->head, loop / netapps",
+            f"loop {fmt(loop_empty)} vs netapps {fmt(empty.median)}{tag}",
+            f"{ratio(loop_empty, empty.median):.1f}x",
+            ">= 10x" if goals else "(no goal set)",
+            ratio(loop_empty, empty.median) >= 10 if goals else None,
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the machine and the final table
+
+
+def machine() -> dict[str, str]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    _, proc = run(["git", "log", "-1", "--oneline"], dict(os.environ), REPO, check=False)
+    return {
+        "cpus (nproc)": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "commit": proc.stdout.strip() or "?",
+        "load average": loadavg(),
+    }
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def print_table(results: Results) -> None:
+    heading("summary")
+    headers = ("benchmark", "measured", "ratio", "goal", "verdict")
+    rows = [(r.benchmark, r.figures, r.ratio, r.goal, r.verdict) for r in results.rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
+    for note in results.notes:
+        print(f"note: {note}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument(
+        "--quick", action="store_true", help="fewer repetitions, 100 tenants, 20 schemas"
+    )
+    p.add_argument(
+        "--reps", type=int, help="repetitions of the small benchmarks (default 7; quick 3)"
+    )
+    p.add_argument("--tenants", type=int, help="SQLite tenant databases (default 1000; quick 100)")
+    p.add_argument("--schemas", type=int, help="PostgreSQL schemas (default 200; quick 20)")
+    p.add_argument(
+        "--sample",
+        type=int,
+        help="targets the sequential alembic loop is measured on, then extrapolated "
+        "(default 50; quick 5)",
+    )
+    p.add_argument("--full", action="store_true", help="run the alembic loop over every target")
+    p.add_argument("--parallel", type=int, help="netapps migrate --parallel N (default: its own)")
+    p.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="an admin connection (libpq URL) to create and drop the benchmark database",
+    )
+    p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL schemas")
+    p.add_argument(
+        "--only", choices=["noop", "empty", "tenants", "schemas"], action="append", help="run some"
+    )
+    p.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = p.parse_args(argv)
+    q = args.quick
+    args.reps = args.reps or (3 if q else 7)
+    args.reps_big = 1 if q else 3
+    args.tenants = args.tenants if args.tenants is not None else (100 if q else 1000)
+    args.schemas = args.schemas if args.schemas is not None else (20 if q else 200)
+    args.sample = args.sample or (5 if q else 50)
+    if args.full:
+        args.sample = max(args.tenants, args.schemas)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for tool in (PYTHON, NETAPPS, ALEMBIC):
+        if not tool.exists():
+            print(f"error: {tool} is missing; run `make migrate` first (it creates .venv)")
+            return 2
+    only = set(args.only or ["noop", "empty", "tenants", "schemas"])
+    info = machine()
+    print("Network-apps benchmarks: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    print(f"command: {' '.join([Path(sys.executable).name, 'bench/run.py', *sys.argv[1:]])}")
+    results = Results(raw={"machine": info, "args": sys.argv[1:]})
+    tmp = Path(tempfile.mkdtemp(prefix="netapps-bench-"))
+    print(f"temporary directory: {tmp}")
+    started = time.perf_counter()
+    try:
+        if "noop" in only:
+            bench_noop(tmp, args.reps, results)
+        if "empty" in only:
+            bench_empty(tmp, max(3, args.reps // 2 + 1), results)
+        if "tenants" in only and args.tenants > 0:
+            heading(f"3a. {args.tenants} SQLite tenant databases of {TENANT_APP}")
+            fleet = sqlite_fleet(tmp, args.tenants)
+            bench_fleet(
+                fleet,
+                f"{args.tenants} SQLite tenants",
+                args.reps_big,
+                args.reps,
+                args.sample,
+                args.parallel,
+                results,
+                goals=True,
+            )
+        if "schemas" in only and args.schemas > 0:
+            heading(f"3b. {args.schemas} PostgreSQL schemas of {TENANT_APP}")
+            label = f"{args.schemas} PG schemas"
+            if args.no_postgres:
+                results.add(Row(f"3. {label}", "skipped (--no-postgres)", "-", "-", None))
+            else:
+                try:
+                    with postgres_database(args.postgres) as db_url:
+                        print(f"  database: {db_url}")
+                        fleet = postgres_fleet(tmp, args.schemas, db_url)
+                        bench_fleet(
+                            fleet,
+                            label,
+                            args.reps_big,
+                            args.reps,
+                            args.sample,
+                            args.parallel,
+                            results,
+                            goals=False,
+                        )
+                except ImportError as exc:
+                    results.add(Row(f"3. {label}", "not measured", "-", "-", None))
+                    results.note(f"PostgreSQL: {exc}")
+                except Exception as exc:
+                    if type(exc).__module__.startswith("psycopg"):
+                        results.add(Row(f"3. {label}", "not measured", "-", "-", None))
+                        results.note(f"PostgreSQL not reachable ({exc}); schemas not measured")
+                    else:
+                        raise
+    except BenchError as exc:
+        print_table(results)
+        print(f"\nerror: {exc}")
+        return 1
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print_table(results)
+    print(f"\ntotal time {fmt(time.perf_counter() - started)}; load average now {loadavg()}")
+    if args.json:
+        args.json.write_text(json.dumps(results.raw | {"rows": [r.__dict__ for r in results.rows]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
