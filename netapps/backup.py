@@ -70,6 +70,9 @@ def make_backup(
         if source is None or not source.exists():
             return None
         path = folder / f"{name}.db"
+        os.close(
+            os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        )  # never readable by others
         _sqlite_copy(source, path)
     elif target.url.get_backend_name() == "postgresql":
         path = folder / f"{name}.dump"
@@ -84,8 +87,7 @@ def make_backup(
 
 
 def _sqlite_copy(source: Path, destination: Path) -> None:
-    fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
+    """A consistent copy through SQLite's online backup API (readers may go on meanwhile)."""
     src = sqlite3.connect(source)
     dst = sqlite3.connect(destination)
     try:
@@ -93,7 +95,6 @@ def _sqlite_copy(source: Path, destination: Path) -> None:
     finally:
         dst.close()
         src.close()
-    os.chmod(destination, 0o600)
 
 
 def _pg_env(url: URL) -> tuple[list[str], dict[str, str]]:
@@ -164,13 +165,7 @@ def restore(project: Project, target: Target, file: Path) -> None:
             raise UsageError(f"{file} is not a SQLite backup (.db) for {target.app.name}")
         destination = sqlite_path(target.url)
         assert destination is not None
-        src = sqlite3.connect(file)
-        dst = sqlite3.connect(destination)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _sqlite_copy(file, destination)
         return
     if file.suffix != ".dump":
         raise UsageError(f"{file} is not a PostgreSQL backup (.dump) for {target.app.name}")

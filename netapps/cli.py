@@ -11,7 +11,7 @@ import sys
 import traceback
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -509,7 +509,15 @@ def restore_command(
             raise UsageError(f"restoring replaces {target.display_url}; confirm with --yes")
         if not typer.confirm(f"Replace {target.display_url} with {file}?"):
             raise typer.Exit(errors.EXIT_USAGE)
-    backups_module.restore(project, target, file.resolve())
+    from netapps.database import run_on_target
+    from netapps.executor import migration_lock
+
+    def work(conn: Any) -> None:
+        # Under the migration lock: no migrator may run while the database is replaced.
+        with migration_lock(conn, target, 300.0):
+            backups_module.restore(project, target, file.resolve())
+
+    run_on_target(target, work)
     report.out.print(f"{target.app.name}: restored {file}")
 
 
