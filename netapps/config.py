@@ -8,7 +8,6 @@ editing a file. Passwords never live in the file: ``password_env`` names the var
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Literal
 from sqlalchemy.engine import URL
 
 from netapps.errors import ConfigError, UnknownAppError
+from netapps.tenants import read_tenants
 from netapps.urls import check_reachable_path, mask, parse_url, resolve_sqlite
 
 CONFIG_FILE = "netapps.toml"
@@ -229,37 +229,10 @@ def load_project(start: Path | None = None, environment: str | None = None) -> P
                     url_env=spec.get("url_env", f"{name.upper()}_DATABASE_URL"),
                     aliases=tuple(spec.get("aliases", ())),
                     databases=dict(spec.get("database", {})),
-                    tenants=_tenants(name, spec, root),
+                    tenants=read_tenants(name, spec, root),
                 )
             )
         except KeyError as exc:
             raise ConfigError(f"{config_path}: app '{name}' lacks the key {exc}; add it") from None
     settings = {k: v for k, v in data.items() if k not in ("apps", "environments")}
     return Project(root=root, environment=env, apps=tuple(apps), settings=settings)
-
-
-_TENANT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$")
-
-
-def _tenants(app: str, spec: dict[str, Any], root: Path) -> tuple[str, ...]:
-    """``tenants = [...]`` or ``tenants_file = "path"`` (one name a line, # comments)."""
-    names: list[str] = [str(t) for t in spec.get("tenants", [])]
-    if "tenants_file" in spec:
-        path = (root / str(spec["tenants_file"])).resolve()
-        if not path.is_file():
-            raise ConfigError(
-                f"{app}: tenants_file {path} does not exist; create it or fix the path"
-            )
-        for line in path.read_text().splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line:
-                names.append(line)
-    for name in names:
-        if not _TENANT_NAME.match(name):
-            raise ConfigError(
-                f"{app}: tenant name {name!r} may hold only letters, digits, _ and - "
-                "(it becomes a file or schema name)"
-            )
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{app}: a tenant is listed twice; list each once")
-    return tuple(names)

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from netapps import revisions, sql_files
+from netapps.tenants import read_tenants
 
 LEDGER = "netapps_migration_log"
 _SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
@@ -129,20 +130,10 @@ class Database:
         return f'"{self.schema}".{name}' if self.schema else name
 
 
-def _tenants(spec: dict[str, Any], root: Path) -> list[str]:
-    names = [str(t) for t in spec.get("tenants", [])]
-    if "tenants_file" in spec:
-        for line in (root / str(spec["tenants_file"])).read_text().splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line:
-                names.append(line)
-    return names
-
-
 def _databases(
     name: str, spec: dict[str, Any], root: Path, env: str, single: bool
 ) -> list[Database]:
-    tenants = _tenants(spec, root)
+    tenants = read_tenants(name, spec, root)
     if not tenants:
         return [_database(name, spec, root, env, single)]
     if single and len(tenants) > 1:
