@@ -90,7 +90,8 @@ def apps_command(json_output: JsonOpt = False) -> None:
     rows: list[tuple[App, Target | None, str]] = []
     for app in project.apps:
         try:
-            rows.append((app, project.target(app), ""))
+            # An app with tenants is shown by its first tenant's database.
+            rows.append((app, project.targets([app.name])[0], ""))
         except NetappsError as exc:
             rows.append((app, None, str(exc)))
     if json_output:

@@ -82,6 +82,7 @@ def apps_json(rows: list[tuple[App, Target | None, str]]) -> list[dict[str, Any]
             "engine": target.url.get_backend_name() if target else None,
             "url": target.display_url if target else None,
             "url_source": target.source if target else None,
+            "tenants": list(app.tenants),
             "error": problem or None,
         }
         for app, target, problem in rows
@@ -93,13 +94,16 @@ def apps_table(project: Project, rows: list[tuple[App, Target | None, str]]) -> 
     for column in ("app", "folder", "kind", "engine", "database", "from"):
         table.add_column(column)
     for app, target, problem in rows:
+        database = escape(target.display_url) if target else f"[red]{escape(problem)}[/red]"
+        if target and app.tenants:
+            database += f"\n(first of {len(app.tenants)} tenants; `netapps status --tenants`)"
         table.add_row(
-            app.name,
-            shown_path(app.folder, project.root),
+            escape(app.name),
+            escape(shown_path(app.folder, project.root)),
             app.kind,
             target.url.get_backend_name() if target else "?",
-            target.display_url if target else f"[red]{problem}[/red]",
-            target.source if target else "",
+            database,
+            escape(target.source) if target else "",
         )
     return table
 
