@@ -501,6 +501,7 @@ def restore_command(
     app: AppArg,
     file: Annotated[Path, typer.Argument(help="A file listed by `netapps backups APP`.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Restore an app's database from a backup (asks first unless --yes)."""
     project = _project()
@@ -519,7 +520,10 @@ def restore_command(
             backups_module.restore(project, target, file.resolve())
 
     run_on_target(target, work)
-    report.out.print(f"{target.app.name}: restored {file}")
+    if json_output:
+        report.emit_json({"app": target.name, "url": target.display_url, "restored": str(file)})
+    else:
+        report.out.print(f"{target.name}: restored {file}")
 
 
 # -- entry points --------------------------------------------------------------------------
