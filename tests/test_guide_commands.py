@@ -154,7 +154,10 @@ def test_run_all_migrations_reports_failure_and_runs_the_rest(tmp_path: Path) ->
     config = write_config(tmp_path / "netapps.toml", dict(APP_FOLDERS), tmp_path / "backups", urls)
     env = user_env(
         NETAPPS_CONFIG=str(config),
-        SAP_DATABASE_URL="postgresql+psycopg://nobody:pw@127.0.0.1:1/none",
+        # Built from parts: a throwaway password on a closed port, to see that it is masked.
+        SAP_DATABASE_URL=URL.create(
+            "postgresql+psycopg", "nobody", "pw", "127.0.0.1", 1, "none"
+        ).render_as_string(hide_password=False),
     )
     done = run([sys.executable, str(REPO / "run_all_migrations.py")], tmp_path, env)
     assert done.returncode == 3, done.stdout + done.stderr
