@@ -142,11 +142,8 @@ def _target_for_plain_alembic(config_file: str | None) -> Target:
 
 
 def comparison_options(target: Target, metadata: MetaData) -> dict[str, Any]:
-    """How the models are compared with the database, the same for autogenerate and check."""
-    return _common_options(target, metadata)
-
-
-def _common_options(target: Target, metadata: MetaData) -> dict[str, Any]:
+    """How the models are compared with the database: the same options for migrations,
+    autogenerate and ``netapps check``."""
     schemas = schemas_of(metadata)
     sqlite = is_sqlite(target.url)
     options: dict[str, Any] = {
@@ -198,7 +195,7 @@ def _run_offline(target: Target, metadata: MetaData) -> None:
         url=target.url,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
-        **_common_options(target, metadata),
+        **comparison_options(target, metadata),
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -210,7 +207,7 @@ def _run_online(
     metadata: MetaData,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    options = _common_options(target, metadata)
+    options = comparison_options(target, metadata)
     options.update(extra or {})
     translate = schema_translate_map(target.url, schemas_of(metadata))
     if translate:

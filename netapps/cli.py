@@ -62,10 +62,6 @@ def _project() -> Project:
     return load_project(environment=State.environment)
 
 
-def _targets(project: Project, names: list[str] | None) -> list[Target]:
-    return project.targets(names)
-
-
 def _one(project: Project, name: str) -> tuple[App, Target, Source]:
     """One database: an app's, or one tenant's (``servicenow:acme``)."""
     targets = project.targets([name])
@@ -113,7 +109,7 @@ def status_command(
 ) -> None:
     """Each database: current revision, head(s), pending count and state."""
     project = _project()
-    statuses = [status_of(t, source_for(t)) for t in _targets(project, apps)]
+    statuses = [status_of(t, source_for(t)) for t in project.targets(apps)]
     if json_output:
         report.emit_json(report.status_json(statuses))
     else:
@@ -160,7 +156,7 @@ def plan_command(
     """Exactly what migrate would run, per app, in order; touches nothing."""
     project = _project()
     plans = []
-    for target in _targets(project, apps):
+    for target in project.targets(apps):
         source = source_for(target)
         current, destination, steps = _plan_for(target, source, to)
         plans.append((target, current, destination, steps))
@@ -257,7 +253,7 @@ def migrate_command(
         else:
             targets = [project.target(app, single_app=True)]
     else:
-        targets = _targets(project, apps)
+        targets = project.targets(apps)
     options = MigrateOptions(
         destination=to,
         lock_timeout=lock_timeout,
@@ -411,7 +407,7 @@ def check_command(
 
     project = _project()
     findings: list[dict[str, str]] = []
-    for target in _targets(project, apps):
+    for target in project.targets(apps):
         for problem, fix in check_target(target, source_for(target), allow_pending):
             findings.append(
                 {"app": target.app.name, "url": target.display_url, "finding": problem, "fix": fix}

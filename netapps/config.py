@@ -97,16 +97,6 @@ class Project:
             chosen.extend(t for t in found if t not in chosen)
         return chosen
 
-    def select(self, names: list[str] | None) -> list[App]:
-        if not names:
-            return list(self.apps)
-        chosen: list[App] = []
-        for name in names:
-            app = self.find(name)
-            if app not in chosen:
-                chosen.append(app)
-        return chosen
-
     def app_for_folder(self, folder: Path) -> App:
         folder = folder.resolve()
         for app in self.apps:

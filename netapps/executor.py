@@ -25,7 +25,7 @@ from netapps.revisions import Step
 from netapps.source import Source
 from netapps.urls import is_sqlite, sqlite_path
 
-#: Progress events: ("step-start" | "step-done", target, step, seconds)
+#: Progress events: ("step-done", target, step, seconds it took), after each step commits.
 Progress = Callable[[str, Target, Step, float], None]
 
 

@@ -229,35 +229,35 @@ def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> lis
     return chosen
 
 
-_PG_CONNECTIONS: dict[tuple[Any, ...], Any] = {}
+# One open connection per database for the whole answer: a SQLite file's three reads, or
+# 200 tenant schemas of one PostgreSQL database, share it.
+_CONNECTIONS: dict[Any, Any] = {}
 
 
-def _pg_connection(db: Database) -> Any:
-    """One connection per PostgreSQL database: 200 tenant schemas share it."""
-    key = tuple(sorted((db.pg or {}).items()))
-    if key not in _PG_CONNECTIONS:
-        import psycopg  # the plain driver, only for PostgreSQL databases
+def _connection(db: Database) -> Any:
+    key = db.sqlite_path or tuple(sorted((db.pg or {}).items()))
+    if key not in _CONNECTIONS:
+        if db.sqlite_path is not None:
+            uri = f"file:{db.sqlite_path}?mode=ro"
+            _CONNECTIONS[key] = sqlite3.connect(uri, uri=True, timeout=5)
+        else:
+            import psycopg  # the plain driver, only for PostgreSQL databases
 
-        _PG_CONNECTIONS[key] = psycopg.connect(connect_timeout=5, autocommit=True, **(db.pg or {}))
-    return _PG_CONNECTIONS[key]
+            _CONNECTIONS[key] = psycopg.connect(connect_timeout=5, autocommit=True, **(db.pg or {}))
+    return _CONNECTIONS[key]
 
 
 def _close_connections() -> None:
-    for connection in _PG_CONNECTIONS.values():
+    for connection in _CONNECTIONS.values():
         connection.close()
-    _PG_CONNECTIONS.clear()
+    _CONNECTIONS.clear()
 
 
 def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     try:
-        if db.sqlite_path is not None:
-            lite = sqlite3.connect(f"file:{db.sqlite_path}?mode=ro", uri=True, timeout=5)
-            try:
-                return lite.execute(sql, params).fetchall()
-            finally:
-                lite.close()
-        rows = _pg_connection(db).execute(sql.replace("?", "%s"), params).fetchall()
-        return [tuple(r) for r in rows]
+        if db.sqlite_path is None:
+            sql = sql.replace("?", "%s")  # psycopg's placeholder
+        return [tuple(row) for row in _connection(db).execute(sql, params).fetchall()]
     except Exception as exc:  # a missing table, an unreachable server: not for us
         raise GiveUp from exc
 

@@ -132,13 +132,3 @@ def check_driver(url: URL, *, app: str) -> None:
             f"{app}: the database driver '{key[1]}' for {mask(url)} is not installed; "
             f"run: pip install {package}"
         )
-
-
-def sync_equivalent(url: URL) -> URL:
-    """The same database through a synchronous driver (for plain-driver reads)."""
-    driver = driver_name(url)
-    if driver == "aiosqlite":
-        return url.set(drivername="sqlite")
-    if driver in ("asyncpg", "psycopg_async"):
-        return url.set(drivername="postgresql+psycopg")
-    return url
