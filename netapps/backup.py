@@ -155,20 +155,25 @@ def list_backups(project: Project, app: str) -> list[BackupFile]:
     return found
 
 
-def restore(project: Project, target: Target, file: Path) -> None:
+def check_backup_file(target: Target, file: Path) -> None:
+    """Refuse, before anything is touched, a file that cannot be this database's backup."""
     if not file.is_file():
         raise UsageError(
             f"{file} is not a backup file; `netapps backups {target.app.name}` lists them"
         )
+    wanted = ".db" if is_sqlite(target.url) else ".dump"
+    if file.suffix != wanted:
+        kind = "SQLite" if wanted == ".db" else "PostgreSQL"
+        raise UsageError(f"{file} is not a {kind} backup ({wanted}) for {target.app.name}")
+
+
+def restore(project: Project, target: Target, file: Path) -> None:
+    check_backup_file(target, file)
     if is_sqlite(target.url):
-        if file.suffix != ".db":
-            raise UsageError(f"{file} is not a SQLite backup (.db) for {target.app.name}")
         destination = sqlite_path(target.url)
         assert destination is not None
         _sqlite_copy(file, destination)
         return
-    if file.suffix != ".dump":
-        raise UsageError(f"{file} is not a PostgreSQL backup (.dump) for {target.app.name}")
     _pg_restore(target.url, file, target.schema)
 
 

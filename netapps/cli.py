@@ -502,6 +502,7 @@ def restore_command(
     """Restore an app's database from a backup (asks first unless --yes)."""
     project = _project()
     _, target, _source = _one(project, app)
+    backups_module.check_backup_file(target, file.resolve())
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(f"restoring replaces {target.display_url}; confirm with --yes")
