@@ -62,3 +62,7 @@ class LockTimeout(NetappsError):
     """Another migrator held the database's migration lock for longer than allowed."""
 
     exit_code = EXIT_LOCK_TIMEOUT
+
+
+class BackupError(NetappsError):
+    """A backup could not be made or restored; nothing was changed."""

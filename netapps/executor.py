@@ -1,9 +1,11 @@
-"""Applies a plan to one database: lock, re-check, validate, back up, one transaction per
-step with its ledger row, unlock.
+"""Applies a plan to one database: lock, plan again, guard, back up, one transaction per step
+with its ledger row, unlock.
 
-Whoever asks — ``netapps migrate``, ``run_migrations.py``, ``run_all_migrations.py`` — comes
-through :func:`migrate`. Finding nothing to do takes no lock and makes no backup, so an app
-already at head never waits behind another migrator.
+Whoever asks — ``netapps``, ``run_migrations.py``, ``run_all_migrations.py`` or ``alembic
+upgrade``/``downgrade`` typed in an app folder — comes through :func:`guarded_run`. Finding
+nothing to do takes no lock and makes no backup, so an app already at head never waits behind
+another migrator. Stamping and repairing, which write version rows without running a
+migration, hold the same lock.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from netapps import backup, lock, recorder
+from netapps import backup, guards, recorder
 from netapps.config import Project, Target
-from netapps.database import run_on_target, scrub, write_transactions
-from netapps.errors import CheckFailed, MigrationFailed, NetappsError, UsageError
-from netapps.inspector import DatabaseState, edited_revisions, read_state
-from netapps.revisions import Step
-from netapps.source import Source
-from netapps.urls import is_sqlite, sqlite_path
+from netapps.connection import run_on_target, scrub
+from netapps.errors import MigrationFailed, NetappsError
+from netapps.plan import Direction, Plan, make_plan, require_direction
+from netapps.sources.base import Source
+from netapps.sources.revisions import Step
+from netapps.state import DatabaseState, edited_revisions, read_state
+
+DEFAULT_LOCK_TIMEOUT = 300.0
 
 #: Progress events: ("step-done", target, step, seconds it took), after each step commits.
 Progress = Callable[[str, Target, Step, float], None]
@@ -31,8 +35,11 @@ Progress = Callable[[str, Target, Step, float], None]
 
 @dataclass
 class MigrateOptions:
+    #: Where to go, as users type it: head, base, -1, +2, a revision id or a unique prefix.
     destination: str = "head"
-    lock_timeout: float = lock.DEFAULT_TIMEOUT
+    #: ``upgrade`` and ``downgrade`` say which way; ``migrate`` goes either way.
+    direction: Direction | None = None
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     backup: bool = True
     allow_destructive: bool = False
     #: Flyway's validate: refuse when an applied migration's file changed.
@@ -58,35 +65,6 @@ class MigrateResult:
         return self.error is None
 
 
-def destructive_refusal(project: Project, steps: list[Step], allow: bool) -> str | None:
-    if allow or project.environment != "production":
-        return None  # checked first: flagging parses every migration file in full
-    flagged = [s for s in steps if s.destructive]
-    if not flagged:
-        return None
-    names = ", ".join(f"{s.revision.id} ({s.direction})" for s in flagged)
-    return (
-        f"refusing destructive migrations in production: {names}; review them with "
-        "`netapps plan`, then rerun with --allow-destructive"
-    )
-
-
-@contextmanager
-def migration_lock(conn: Connection, target: Target, timeout: float) -> Iterator[None]:
-    path = sqlite_path(target.url)
-    if path is not None:
-        with lock.file_lock(path, target.name, timeout):
-            yield
-    elif is_sqlite(target.url):
-        yield  # an in-memory database has one connection: nobody to race with
-    elif target.url.get_backend_name() == "postgresql":
-        # One lock per app and tenant: tenants in other schemas migrate side by side.
-        with lock.postgres_lock(conn, target.name, timeout):
-            yield
-    else:
-        yield
-
-
 def migrate(
     project: Project,
     target: Target,
@@ -94,15 +72,18 @@ def migrate(
     options: MigrateOptions,
     progress: Progress | None = None,
 ) -> MigrateResult:
+    """Bring one database where ``options`` say; errors are reported in the result."""
     result = MigrateResult(target=target)
     began = time.perf_counter()
     try:
         source.revisions  # noqa: B018  (a broken migration file fails here, before any connection)
-        run_on_target(
-            target,
-            lambda conn: _migrate_on(conn, project, target, source, options, progress, result),
-            for_migrations=True,
-        )
+
+        def work(conn: Connection) -> None:
+            with guarded_run(conn, project, target, source, options, result, progress) as run:
+                if run is not None:
+                    source.apply(conn, target, run.plan, run.on_step)
+
+        run_on_target(target, work, for_migrations=True)
     except NetappsError as exc:
         result.error = _naming_target(exc, target)
     except Exception as exc:  # a bug or a driver error mid-run: still one line, still reported
@@ -124,24 +105,12 @@ def _naming_target(exc: NetappsError, target: Target) -> NetappsError:
     return renamed
 
 
-def _migrate_on(
-    conn: Connection,
-    project: Project,
-    target: Target,
-    source: Source,
-    options: MigrateOptions,
-    progress: Progress | None,
-    result: MigrateResult,
-) -> None:
-    with guarded_run(conn, project, target, source, options, result, progress) as run:
-        if run is not None:
-            source.apply(conn, target, run.destination, run.on_step)
-
-
 @dataclass
 class GuardedRun:
-    destination: str | None
-    steps: list[Step]
+    """A validated plan, and the callback that records each step in the ledger (and checks
+    that it is the step the plan has next)."""
+
+    plan: Plan
     on_step: Callable[[Connection, Step, float], None]
 
 
@@ -156,38 +125,55 @@ def guarded_run(
     progress: Progress | None = None,
 ) -> Iterator[GuardedRun | None]:
     """Everything around applying steps: yields None when there is nothing to do, else the
-    destination, the steps and the callback that records each step in the ledger.
-
-    Shared by ``netapps`` (through :func:`migrate`) and by plain ``alembic upgrade`` in an
-    app folder (through the shared env.py), so both lock, validate, back up and record alike.
-    """
-    state = read_state(conn, source)
+    plan made under the lock and the per-step callback."""
+    state = read_state(conn, source, target)
     result.start = result.end = state.current
-    destination = source.resolve(options.destination, state.current)
-    if not source.steps(state.current, destination):
-        if options.validate:
-            _refuse_edited(target, source, state)  # Flyway's validate-on-migrate, even as a no-op
+    plan = make_plan(target, source, state.current, options.destination)
+    if plan.is_noop:
+        _validate(project, target, source, state, options)  # Flyway's validate, even as a no-op
         yield None
         return
-    with migration_lock(conn, target, options.lock_timeout):
-        write_transactions(conn)
-        # Another migrator may have finished while we waited: look again under the lock.
-        state = read_state(conn, source)
+    engine = target.engine
+    with engine.lock(conn, target, options.lock_timeout):
+        engine.begin_writes(conn)
+        # Another migrator may have finished while we waited: plan again from what is there
+        # now. Relative targets (-1, +2) and the direction are decided here, under the lock.
+        state = read_state(conn, source, target)
         result.start = result.end = state.current
-        destination = source.resolve(options.destination, state.current)
-        steps = source.steps(state.current, destination)
-        if not steps:
+        plan = make_plan(target, source, state.current, options.destination)
+        if plan.is_noop:
             yield None
             return
-        _preflight(project, target, source, options, state, steps)
+        require_direction(plan, options.direction, options.destination)
+        guards.preflight(
+            guards.Situation(
+                project,
+                target,
+                source,
+                state,
+                plan,
+                allow_destructive=options.allow_destructive,
+                validate=options.validate,
+                heads=source.heads(),
+            )
+        )
         # An empty database has nothing to lose: no backup before its first migration.
         if options.backup and backup.enabled(project) and (state.current or state.user_tables):
             result.backup = backup.make_backup(
-                project, target, ",".join(state.current) or None, destination
+                project, target, ",".join(state.current) or None, plan.destination
             )
         recorder.ensure(conn)
 
         def on_step(step_conn: Connection, step: Step, seconds: float) -> None:
+            # Alembic may order independent branches differently; what it must never do is run
+            # a step the plan (which the guards validated) does not have, or one twice.
+            if step not in plan.steps or any(step == done for done, _s in result.steps):
+                # Raised inside the step's transaction: the step is rolled back.
+                raise MigrationFailed(
+                    f"{target.name}: the migration tool ran {step.revision.id} ({step.direction}),"
+                    f" which the validated plan ({_named(plan)}) does not have; it was rolled "
+                    f"back. Run `netapps plan {target.name}` and report this"
+                )
             recorder.record(
                 step_conn,
                 app=target.app.name,
@@ -201,60 +187,34 @@ def guarded_run(
                 progress("step-done", target, step, seconds)
 
         try:
-            yield GuardedRun(destination, steps, on_step)
+            yield GuardedRun(plan, on_step)
         finally:
             if conn.in_transaction():
                 conn.rollback()
             result.end = source.current(conn)
 
 
-def _refuse_edited(target: Target, source: Source, state: DatabaseState) -> None:
-    edited = edited_revisions(source, state.ledger, state.current)
-    if edited:
-        app = target.name
-        files = ", ".join(e.revision.path.name for e in edited)
-        raise CheckFailed(
-            f"{app}: applied migration files changed since they ran: {files}; restore them, "
-            f"or accept them with `netapps repair {app}`"
-        )
+def _named(plan: Plan) -> str:
+    return ", ".join(f"{s.revision.id} ({s.direction})" for s in plan.steps)
 
 
-def _preflight(
-    project: Project,
-    target: Target,
-    source: Source,
-    options: MigrateOptions,
-    state: DatabaseState,
-    steps: list[Step],
+def _validate(
+    project: Project, target: Target, source: Source, state: DatabaseState, options: MigrateOptions
 ) -> None:
-    app = target.name
-    if not state.current and state.user_tables:
-        raise CheckFailed(
-            f"{app}: the database has tables ({', '.join(state.user_tables[:3])}"
-            f"{', …' if len(state.user_tables) > 3 else ''}) but no migration version; run "
-            f"`netapps adopt {app}` to compare them with the models and stamp it"
-        )
-    unknown = [r for r in state.current if r not in source.by_id]
-    if unknown:
-        raise CheckFailed(
-            f"{app}: the database is at {', '.join(unknown)}, which no migration file defines "
-            "(the code is older than the database); deploy the newer code"
-        )
-    if options.validate:
-        _refuse_edited(target, source, state)
-    refusal = destructive_refusal(project, steps, options.allow_destructive)
-    if refusal:
-        raise UsageError(f"{app}: {refusal}")
+    situation = guards.Situation(project, target, source, state, validate=options.validate)
+    for finding in guards.edited_files(situation):
+        raise finding.as_error(target)
 
 
 def stamp(
-    target: Target, source: Source, revision: str | None, timeout: float = lock.DEFAULT_TIMEOUT
-) -> None:
-    """Record ``revision`` as the database's version without running anything (under the
-    migration lock, and in the ledger as a "stamp")."""
+    target: Target, source: Source, spec: str, timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> str | None:
+    """Record ``spec`` as the database's version without running anything (under the
+    migration lock, resolved there, and in the ledger as a "stamp"); the revision stamped."""
 
-    def work(conn: Connection) -> None:
-        with migration_lock(conn, target, timeout):
+    def work(conn: Connection) -> str | None:
+        with target.engine.lock(conn, target, timeout):
+            revision = source.resolve(spec, source.current(conn))
             source.stamp(conn, target, revision)
             recorder.ensure(conn)
             with conn.begin():
@@ -266,5 +226,48 @@ def stamp(
                     checksum=source.by_id[revision].checksum if revision else "",
                     seconds=0.0,
                 )
+            return revision
 
-    run_on_target(target, work, for_migrations=True)
+    return run_on_target(target, work, for_migrations=True)
+
+
+def repair(target: Target, source: Source, timeout: float = DEFAULT_LOCK_TIMEOUT) -> list[str]:
+    """Accept edited migration files (Flyway's repair): under the migration lock, the ledger
+    (and the SQL kind's own version table) take the files' current checksums."""
+
+    def work(conn: Connection) -> list[str]:
+        with target.engine.lock(conn, target, timeout):
+            state = read_state(conn, source, target)
+            edited = edited_revisions(source, state.ledger, state.current)
+            if not edited:
+                return []
+            recorder.ensure(conn)
+            with conn.begin():
+                source.accept_checksums(conn, [e.revision for e in edited])
+                for item in edited:
+                    recorder.record(
+                        conn,
+                        app=target.app.name,
+                        revision=item.revision.id,
+                        direction="repair",
+                        checksum=item.revision.checksum,
+                        seconds=0.0,
+                    )
+            return [
+                f"{e.revision.path.name} (checksum {e.recorded[:12]}… → "
+                f"{e.revision.checksum[:12]}…)"
+                for e in edited
+            ]
+
+    return run_on_target(target, work)
+
+
+def restore(project: Project, target: Target, file: Path, timeout: float) -> None:
+    """Replace the database with a backup, under the migration lock: no migrator may run
+    while the database is replaced."""
+
+    def work(conn: Connection) -> None:
+        with target.engine.lock(conn, target, timeout):
+            backup.restore(project, target, file)
+
+    run_on_target(target, work)

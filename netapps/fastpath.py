@@ -3,9 +3,11 @@ is already at head.
 
 Most runs of ``migrate`` (every container start, every deploy) find nothing to do. Importing
 SQLAlchemy and Alembic alone costs about half a second, so this module answers that case with
-the standard library, the plain database driver and Rich: heads come from the migration files
-read as text (netapps.revisions, netapps.sql_files), the version and the ledger from one
-query each. Nothing is cached, so nothing can be stale.
+the standard library and the plain database driver: heads come from the migration files read
+as text (netapps.sources.revisions and sql_files), the version and the ledger from one query
+each. Which database each app uses is decided by netapps.settings, as for the full path, and
+each engine (netapps.engines) reads its URLs and connects. Nothing is cached, so nothing can
+be stale.
 
 It only ever answers "up to date". Whenever anything else is true, or anything is unusual
 (a command-line option it does not know, a URL it does not parse, a missing database file,
@@ -15,30 +17,22 @@ gives the real answer. The fast path can therefore be slower to give up, never w
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
-import os
-import sqlite3
 import sys
 import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from netapps import revisions, sql_files
-from netapps.tenants import read_tenants
-
-LEDGER = "netapps_migration_log"
-_SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
-_POSTGRES_SCHEMES = {
-    "postgresql",
-    "postgresql+psycopg",
-    "postgresql+psycopg2",
-    "postgresql+asyncpg",
-    "postgresql+psycopg_async",
-}
+from netapps import engines, settings
+from netapps.engines.base import DatabaseEngine, FastLocation
+from netapps.errors import NetappsError
+from netapps.settings import ALEMBIC_VERSION_TABLE, LEDGER_TABLE, SQL_VERSION_TABLE
+from netapps.sources import revisions, sql_files
 
 
 class GiveUp(Exception):
@@ -68,7 +62,6 @@ def parse_args(argv: list[str]) -> Request:
     command, rest = args[0], args[1:]
     names: list[str] = []
     json_output = False
-    app_folder = None
     ignored_flags = {"--no-backup", "--allow-destructive", "--exit-code"}
     expand = False
     # Options that take a value and do not change a no-op's answer.
@@ -85,31 +78,11 @@ def parse_args(argv: list[str]) -> Request:
             item == "--to" and command == "migrate" and rest and rest[0] in ("head", "heads")
         ):
             rest.pop(0)
-        elif item == "--app-folder" and command == "migrate" and rest:
-            app_folder = Path(rest.pop(0)).resolve()
         elif item.startswith("-"):
             raise GiveUp
         else:
             names.append(item)
-    return Request(command, names, environment, json_output, app_folder, expand)
-
-
-def _config_path() -> Path:
-    explicit = os.environ.get("NETAPPS_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "netapps.toml").is_file():
-            return folder / "netapps.toml"
-    fallback = Path(__file__).resolve().parent.parent / "netapps.toml"
-    if fallback.is_file():
-        return fallback
-    raise GiveUp
-
-
-def _norm(name: str) -> str:
-    return name.strip().lower().replace("-", "_")
+    return Request(command, names, environment, json_output, None, expand)
 
 
 @dataclass(frozen=True)
@@ -118,12 +91,15 @@ class Database:
     label: str
     kind: str
     folder: Path
-    display: str
     source: str
-    sqlite_path: Path | None = None
-    pg: dict[str, Any] | None = None
+    engine: type[DatabaseEngine]
+    location: FastLocation
     tenant: str | None = None
     schema: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.location.display
 
     def table(self, name: str) -> str:
         """A table of this database, qualified by the tenant's schema when there is one."""
@@ -133,73 +109,47 @@ class Database:
 def _databases(
     name: str, spec: dict[str, Any], root: Path, env: str, single: bool
 ) -> list[Database]:
-    tenants = read_tenants(name, spec, root)
+    tenants = settings.app_tenants(name, spec, root)
     if not tenants:
         return [_database(name, spec, root, env, single)]
     if single and len(tenants) > 1:
         raise GiveUp
-    return [_database(name, spec, root, env, single, tenant) for tenant in tenants]
+    return [_database(name, spec, root, env, single, tenant, tenants) for tenant in tenants]
 
 
 def _database(
-    name: str, spec: dict[str, Any], root: Path, env: str, single: bool, tenant: str | None = None
+    name: str,
+    spec: dict[str, Any],
+    root: Path,
+    env: str,
+    single: bool,
+    tenant: str | None = None,
+    tenants: tuple[str, ...] = (),
 ) -> Database:
-    folder = (root / spec["folder"]).resolve()
-    url_env = spec.get("url_env", f"{name.upper()}_DATABASE_URL")
-    setting = spec.get("database", {}).get(env)
-    if single and os.environ.get("DATABASE_URL"):
-        text, source = os.environ["DATABASE_URL"], "DATABASE_URL"
-    elif os.environ.get(url_env):
-        text, source = os.environ[url_env], url_env
-    elif setting is not None:
-        text, source = str(setting["url"]), f"netapps.toml [{env}]"
-    else:
-        raise GiveUp
-    if setting is not None and set(setting) - {"url", "password_env", "schema"}:
+    setting = spec.get("database", {}).get(env) or {}
+    if set(setting) - settings.DATABASE_KEYS:
         raise GiveUp  # a setting this module does not know: the full implementation
-    schema = None
-    if tenant is not None:
-        text = text.replace("{tenant}", tenant)
-        schema = str(setting.get("schema", "")).replace("{tenant}", tenant) if setting else ""
-        schema = schema or None
-    elif "{tenant}" in text or (setting and setting.get("schema")):
-        raise GiveUp
-    parts = urlsplit(text.strip())
+    try:
+        choice = settings.choose_database(
+            name, spec, env, single_app=single, tenant=tenant, tenants=tenants
+        )
+    except NetappsError:
+        raise GiveUp from None
+    parts = urlsplit(choice.text.strip())
     if parts.query or parts.fragment:
         raise GiveUp
+    engine = engines.fast_engine(parts.scheme)
+    if engine is None:
+        raise GiveUp
+    folder = (root / spec["folder"]).resolve()
+    try:
+        location = engine.fast_location(choice.text, folder, choice.password, choice.schema)
+    except ValueError:
+        raise GiveUp from None
     label = spec.get("label", name)
-    if parts.scheme in _SQLITE_SCHEMES:
-        raw = text.strip().split(":///", 1)
-        if len(raw) != 2 or not raw[1] or raw[1].startswith(":memory:"):
-            raise GiveUp
-        path = Path(unquote(raw[1])).expanduser()
-        path = path if path.is_absolute() else (folder / path).resolve()
-        if not path.is_file():
-            raise GiveUp  # no database yet: certainly not at head
-        if schema:
-            raise GiveUp
-        display = f"sqlite:///{path}"
-        return Database(name, label, spec["kind"], folder, display, source, path, None, tenant)
-    if parts.scheme in _POSTGRES_SCHEMES:
-        password = unquote(parts.password) if parts.password else None
-        password_env = setting.get("password_env") if setting else None
-        if password is None and password_env and os.environ.get(str(password_env)):
-            password = os.environ[str(password_env)]
-        user = unquote(parts.username or "")
-        host = parts.hostname or "localhost"
-        port = parts.port or 5432
-        database = unquote(parts.path.lstrip("/"))
-        shown_user = f"{user}:***@" if password else (f"{user}@" if user else "")
-        display = f"{parts.scheme}://{shown_user}{host}:{port}/{database}"
-        if schema:
-            display += f" (schema {schema})"
-        conninfo = {"host": host, "port": port, "user": user or None, "dbname": database}
-        if password:
-            conninfo["password"] = password
-        return Database(
-            name, label, spec["kind"], folder, display, source, None, conninfo, tenant, schema
-        )
-    raise GiveUp
+    return Database(
+        name, label, spec["kind"], folder, choice.source, engine, location, tenant, choice.schema
+    )
 
 
 def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> list[Database]:
@@ -212,17 +162,21 @@ def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> lis
     if not request.names:
         return [d for n, s in apps.items() for d in _databases(n, s, root, env, single=False)]
     chosen: list[Database] = []
+    seen: set[tuple[str, str | None]] = set()
     for wanted in request.names:
         app_name, _, tenant = wanted.partition(":")
         for name, spec in apps.items():
-            aliases = {name, spec.get("label", name), *spec.get("aliases", ())}
-            if _norm(app_name) in {_norm(a) for a in aliases}:
+            names = settings.app_names(name, spec.get("label", name), spec.get("aliases", ()))
+            if settings.normalise(app_name) in names:
                 found = _databases(name, spec, root, env, single=False)
                 if tenant:
                     found = [d for d in found if d.tenant == tenant]
                     if not found:
                         raise GiveUp  # unknown tenant: the full implementation says so
-                chosen.extend(d for d in found if d not in chosen)
+                for database in found:
+                    if (database.app, database.tenant) not in seen:
+                        seen.add((database.app, database.tenant))
+                        chosen.append(database)
                 break
         else:
             raise GiveUp  # unknown app: the full implementation says so
@@ -235,15 +189,9 @@ _CONNECTIONS: dict[Any, Any] = {}
 
 
 def _connection(db: Database) -> Any:
-    key = db.sqlite_path or tuple(sorted((db.pg or {}).items()))
+    key = tuple(sorted((k, str(v)) for k, v in db.location.connect.items()))
     if key not in _CONNECTIONS:
-        if db.sqlite_path is not None:
-            uri = f"file:{db.sqlite_path}?mode=ro"
-            _CONNECTIONS[key] = sqlite3.connect(uri, uri=True, timeout=5)
-        else:
-            import psycopg  # the plain driver, only for PostgreSQL databases
-
-            _CONNECTIONS[key] = psycopg.connect(connect_timeout=5, autocommit=True, **(db.pg or {}))
+        _CONNECTIONS[key] = db.engine.fast_connect(db.location)
     return _CONNECTIONS[key]
 
 
@@ -255,8 +203,7 @@ def _close_connections() -> None:
 
 def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     try:
-        if db.sqlite_path is None:
-            sql = sql.replace("?", "%s")  # psycopg's placeholder
+        sql = sql.replace("?", db.engine.fast_placeholder)
         return [tuple(row) for row in _connection(db).execute(sql, params).fetchall()]
     except Exception as exc:  # a missing table, an unreachable server: not for us
         raise GiveUp from exc
@@ -264,13 +211,13 @@ def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[A
 
 @functools.cache
 def _migration_files(
-    kind: str, folder: Path, sqlite: bool
+    kind: str, folder: Path, engine: str
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """(heads, {revision: checksum}) of an app's files, read once per run for all its tenants."""
     if kind == "alembic":
         revs = revisions.read_alembic_folder(folder / "alembic" / "versions", ids_only=True)
         return revisions.heads_of(revs), {r.id: r.checksum for r in revs}
-    migrations = sql_files.discover(folder / "migrations", "sqlite" if sqlite else "postgresql")
+    migrations = sql_files.discover(folder / "migrations", engine)
     if not migrations:
         raise GiveUp
     return (migrations[-1].version,), {m.version: m.checksum for m in migrations}
@@ -278,12 +225,13 @@ def _migration_files(
 
 def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
     """The status row of a database at head, or GiveUp."""
-    heads, files = _migration_files(db.kind, db.folder, db.sqlite_path is not None)
+    heads, files = _migration_files(db.kind, db.folder, db.engine.name)
     if db.kind == "alembic":
-        sql = f"SELECT version_num FROM {db.table('alembic_version')}"
+        sql = f"SELECT version_num FROM {db.table(ALEMBIC_VERSION_TABLE)}"
         current = sorted(r[0] for r in _query(db, sql))
     else:
-        applied = dict(_query(db, f"SELECT version, checksum FROM {db.table('schema_version')}"))
+        sql = f"SELECT version, checksum FROM {db.table(SQL_VERSION_TABLE)}"
+        applied = dict(_query(db, sql))
         if applied != files:
             raise GiveUp  # pending, or an edited file: the full path says which
         current = list(heads)
@@ -292,7 +240,7 @@ def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
     ledger = _query(
         db,
         "SELECT revision, direction, checksum, applied_at, applied_by "
-        f"FROM {db.table(LEDGER)} "
+        f"FROM {db.table(LEDGER_TABLE)} "
         "WHERE app = ? ORDER BY id",
         (db.app,),
     )
@@ -321,21 +269,32 @@ def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
     }
 
 
-def answer(argv: list[str]) -> int | None:
-    """The exit code when the fast path answered, else None."""
+def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
+    """The exit code when the fast path answered, else None. ``app_folder``: an app's
+    run_migrations.py asks for that app."""
     try:
         request = parse_args(argv)
-        config = _config_path()
-        data = tomllib.loads(config.read_text())
-        env = request.environment or os.environ.get("NETAPPS_ENV") or "dev"
-        if env not in data.get("environments", ["dev", "production"]):
-            raise GiveUp
+        if app_folder is not None:
+            if request.command != "migrate":
+                raise GiveUp
+            request = dataclasses.replace(request, app_folder=app_folder.resolve())
+        config = settings.config_path()
+        data = settings.read_config(config)
+        env = settings.environment(data, request.environment)
         databases = _select(data, config.parent, env, request)
         rows = []
         for db in databases:
             began = time.perf_counter()
             rows.append((db, _check_at_head(db, env), time.perf_counter() - began))
-    except (GiveUp, OSError, KeyError, ValueError, TypeError, tomllib.TOMLDecodeError):
+    except (
+        GiveUp,
+        NetappsError,
+        OSError,
+        KeyError,
+        ValueError,
+        TypeError,
+        tomllib.TOMLDecodeError,
+    ):
         return None
     except Exception:  # whatever it is, the full implementation will report it properly
         return None
@@ -347,7 +306,7 @@ def answer(argv: list[str]) -> int | None:
 
 def _print(request: Request, env: str, rows: list[tuple[Database, dict[str, Any], float]]) -> None:
     # Plain aligned text, not Rich: importing Rich would cost a third of this whole answer.
-    from netapps import tables
+    from netapps.cli import tables
 
     if request.command == "status":
         documents = [row for _db, row, _s in rows]

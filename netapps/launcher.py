@@ -47,7 +47,7 @@ def run(script: str, args: list[str]) -> int:
     ensure_dependencies(root)
     from netapps.entry import main
 
-    if (here / "alembic.ini").is_file():
-        # One app's runner: DATABASE_URL applies to it, as the guide says.
-        return main(["migrate", "--app-folder", str(here), *args])
-    return main(["migrate", *args])
+    # One app's runner (its folder holds alembic.ini): DATABASE_URL applies to it, as the
+    # guide says. The root's runner migrates every app.
+    app_folder = here if (here / "alembic.ini").is_file() else None
+    return main(["migrate", *args], app_folder=app_folder)

@@ -9,7 +9,6 @@ run; a target that fails is reported and the others go on.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -17,13 +16,8 @@ from typing import Any
 from netapps.config import Project, Target
 from netapps.errors import MigrationFailed
 from netapps.executor import MigrateOptions, MigrateResult, Progress, migrate
-from netapps.loader import source_for
-from netapps.revisions import Step
-
-
-def default_workers() -> int:
-    return os.cpu_count() or 1
-
+from netapps.sources import source_for
+from netapps.sources.revisions import Step
 
 # In a worker: where its progress events go (the parent prints them, so that output stays
 # one readable stream whatever stderr is).

@@ -9,9 +9,6 @@ validate); ``repair`` appends a row that accepts a file's new content.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
-import socket
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -28,9 +25,9 @@ from sqlalchemy import (
 )
 
 from netapps import __version__
-from netapps.revisions import checksums_from_ledger
-
-LEDGER_TABLE = "netapps_migration_log"
+from netapps.engines.base import who
+from netapps.settings import LEDGER_TABLE
+from netapps.sources.revisions import checksums_from_ledger
 
 _metadata = MetaData()
 ledger = Table(
@@ -47,14 +44,6 @@ ledger = Table(
     Column("duration_ms", Integer, nullable=False),
     Column("tool_version", String(32), nullable=False),
 )
-
-
-def who() -> str:
-    try:
-        user = getpass.getuser()
-    except Exception:  # no user name in some containers
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"
 
 
 @dataclass(frozen=True)

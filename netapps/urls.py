@@ -10,9 +10,6 @@ from sqlalchemy.exc import ArgumentError
 
 from netapps.errors import UnreachableError, UsageError
 
-# Drivers that speak asyncio; SQLAlchemy needs an AsyncEngine for them.
-ASYNC_DRIVERS = frozenset({"asyncpg", "aiosqlite", "psycopg_async", "aiomysql", "asyncmy"})
-
 # The module each driver imports, and the package that provides it.
 _DRIVER_PACKAGES: dict[tuple[str, str], tuple[str, str]] = {
     ("postgresql", "psycopg"): ("psycopg", "psycopg[binary]"),
@@ -60,16 +57,9 @@ def mask_text(text: str) -> str:
 
 
 def driver_name(url: URL) -> str:
-    """The driver, with the dialect's default filled in (``postgresql`` means psycopg2)."""
-    if url.drivername.find("+") >= 0:
-        return url.get_driver_name()
-    return {"sqlite": "pysqlite", "postgresql": "psycopg2", "mysql": "mysqldb"}.get(
-        url.get_backend_name(), url.get_backend_name()
-    )
-
-
-def is_async(url: URL) -> bool:
-    return driver_name(url) in ASYNC_DRIVERS
+    """The driver, as SQLAlchemy itself chooses it: a bare ``postgresql://`` means the
+    dialect's default driver (psycopg 3 since SQLAlchemy 2.1), not a guess of ours."""
+    return str(url.get_dialect().driver)
 
 
 def is_sqlite(url: URL) -> bool:
@@ -78,17 +68,6 @@ def is_sqlite(url: URL) -> bool:
 
 def is_memory_sqlite(url: URL) -> bool:
     return is_sqlite(url) and (url.database in (None, "", ":memory:") or "mode=memory" in str(url))
-
-
-def resolve_sqlite(url: URL, base: Path) -> URL:
-    """Make a relative SQLite path absolute against ``base`` (the app's folder), so that
-    ``sqlite:///./servicenow.db`` names the same file from any current directory."""
-    if not is_sqlite(url) or is_memory_sqlite(url) or url.database is None:
-        return url
-    path = Path(url.database).expanduser()
-    if not path.is_absolute():
-        path = (base / path).resolve()
-    return url.set(database=str(path))
 
 
 def sqlite_path(url: URL) -> Path | None:

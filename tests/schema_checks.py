@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import conv
 from support import connect, downgrade, inspector, table, upgrade
 
-from netapps.database import flatten_for
+from appdb.engine import flatten_for
 
 Row = dict[str, Any]
 # Tables that are not the app's: Alembic's version table and netapps' migration ledger.

@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Inspector, inspect
 from sqlalchemy.engine import URL
 
-from netapps.database import make_engine
+from appdb.engine import make_engine
 
 REPO = Path(__file__).resolve().parent.parent
 APP_FOLDERS = {

@@ -637,7 +637,8 @@ def test_unreachable_database_names_app_and_masked_url(cli: Cli) -> None:
     assert status.code == 3
     assert status.json()[0]["state"] == "unreachable" and masked in status.json()[0]["error"]
     assert SECRET not in status.text
-    assert cli("status", "sap").code == 0  # without --exit-code, status only reports
+    # "Could not tell" is never exit 0, with or without --exit-code (as `alembic current`).
+    assert cli("status", "sap").code == 3
     assert not cli.backups.exists()
 
 
@@ -663,7 +664,9 @@ def test_migration_file_that_does_not_import(cli: Cli, sn_copy: Path) -> None:
     for args in (["migrate", "servicenow"], ["plan", "servicenow"], ["history", "servicenow"]):
         assert_error(cli(*args), 2, f"{bad}:4")
     assert not (cli.dbs / "servicenow.db").exists()
-    status = cli.status("servicenow")
+    result = cli("status", "servicenow", "--json")
+    assert result.code == 2  # could not tell: never exit 0
+    status = result.json()[0]
     assert status["state"] == "error" and f"{bad}:4" in status["error"]
     debug = cli("--debug", "plan", "servicenow")
     assert debug.code == 2 and "Traceback" in debug.err and f"{bad}:4" in debug.err

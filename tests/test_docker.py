@@ -27,9 +27,9 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from netapps.alembic_source import AlembicSource
 from netapps.config import App, load_project
-from netapps.sql_source import SqlSource
+from netapps.sources.alembic import AlembicSource
+from netapps.sources.sql import SqlSource
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE = REPO / "docker-compose.yml"
@@ -359,7 +359,7 @@ def test_compose_shows_an_app_waiting_for_db_migrate() -> None:
 def test_compose_commands_exist() -> None:
     from typer.main import get_command
 
-    from netapps.cli import cli
+    from netapps.cli.app import cli
 
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     netapps = get_command(cli)

@@ -20,7 +20,7 @@ NETAPPS = str(Path(sys.executable).parent / "netapps")
 FIXTURE_ENV = """\
 import sqlalchemy as sa
 
-from netapps.alembic_env import run_alembic_env
+from netapps.runtime.env import run_alembic_env
 
 metadata = sa.MetaData()
 sa.Table("t1", metadata, sa.Column("id", sa.Integer, primary_key=True))

@@ -1,4 +1,4 @@
-"""Salesforce's plain-SQL migrations and netapps.sql_migrations, on SQLite and PostgreSQL."""
+"""Salesforce's plain-SQL migrations and netapps.sources.sql_runner, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
-from netapps import sql_migrations as sm
-from netapps.database import make_engine
+from appdb.engine import make_engine
 from netapps.errors import (
     CheckFailed,
     ConfigError,
@@ -20,6 +19,7 @@ from netapps.errors import (
     NetappsError,
     RevisionError,
 )
+from netapps.sources import sql_runner as sm
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = REPO / "Salesforce" / "migrations"

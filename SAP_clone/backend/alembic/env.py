@@ -2,6 +2,6 @@
 
 from sap_clone.models import Base
 
-from netapps.alembic_env import run_alembic_env
+from netapps.runtime.env import run_alembic_env
 
 run_alembic_env(Base.metadata)

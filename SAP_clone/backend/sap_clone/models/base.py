@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from netapps.model_types import created_at, new_metadata, updated_at
+from appdb.types import created_at, new_metadata, updated_at
 
 #: Length of the text primary keys (TKT-PM-20240115-0001, AST-SUB-001, ...).
 KEY_LENGTH = 50

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import Money, UTCDateTime, choice, utc_now
+from appdb.types import Money, UTCDateTime, choice, utc_now
 from sap_clone.models.base import (
     KEY_LENGTH,
     USER_LENGTH,

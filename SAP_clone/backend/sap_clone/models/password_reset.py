@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import Document, choice
+from appdb.types import Document, choice
 from sap_clone.models.base import USER_LENGTH, Base, created_at_column, updated_at_column
 
 RESET_STATUSES = ("open", "in_progress", "completed", "failed", "cancelled")

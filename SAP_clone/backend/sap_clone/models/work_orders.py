@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from netapps.model_types import UTCDateTime, choice, utc_now
+from appdb.types import UTCDateTime, choice, utc_now
 from sap_clone.models.base import (
     KEY_LENGTH,
     USER_LENGTH,

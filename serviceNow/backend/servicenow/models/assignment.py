@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import UTCDateTime
+from appdb.types import UTCDateTime
 
 from .base import Base, counter, created_at, flag, updated_at
 

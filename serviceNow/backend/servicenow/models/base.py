@@ -1,10 +1,10 @@
-"""The declarative Base of the service desk; the column shapes are netapps.model_types'."""
+"""The declarative Base of the service desk; the column shapes are appdb.types'."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from netapps.model_types import (
+from appdb.types import (
     counter,
     created_at,
     flag,

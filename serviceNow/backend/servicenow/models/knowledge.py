@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import Document, choice
+from appdb.types import Document, choice
 
 from .base import Base, counter, created_at, flag, updated_at
 

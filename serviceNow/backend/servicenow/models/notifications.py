@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import Document, UTCDateTime, choice
+from appdb.types import Document, UTCDateTime, choice
 
 from .base import Base, counter, created_at, updated_at
 

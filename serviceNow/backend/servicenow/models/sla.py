@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import UTCDateTime, choice
+from appdb.types import UTCDateTime, choice
 
 from .base import Base, counter, created_at, flag, updated_at
 

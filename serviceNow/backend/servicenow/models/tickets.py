@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import Money, UTCDateTime, choice
+from appdb.types import Money, UTCDateTime, choice
 
 from .base import Base, created_at, updated_at
 

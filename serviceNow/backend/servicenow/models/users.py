@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import choice
+from appdb.types import choice
 
 from .base import Base, created_at, flag
 

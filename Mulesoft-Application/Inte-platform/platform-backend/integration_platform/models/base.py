@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from netapps.model_types import (
+from appdb.types import (
     counter,
     created_at,
     flag,

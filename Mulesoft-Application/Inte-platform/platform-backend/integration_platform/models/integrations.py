@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import Document, UTCDateTime, choice, utc_now
+from appdb.types import Document, UTCDateTime, choice, utc_now
 
 from .base import Base, created_at, flag, json_default, updated_at
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netapps.model_types import Document, UTCDateTime, choice, utc_now
+from appdb.types import Document, UTCDateTime, choice, utc_now
 
 from .base import Base, created_at, flag, json_default, updated_at
 

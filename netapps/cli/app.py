@@ -1,8 +1,8 @@
 """The ``netapps`` command line: see, plan, migrate, roll back and check every app's database.
 
-Each command is a thin layer: it selects apps and targets (config), asks the inspector or
-the executor, and hands the result to report for a table or JSON. Errors are one line and
-a documented exit code (netapps.errors); ``--debug`` shows the traceback.
+Each command only parses its arguments, calls its function in netapps.commands and hands the
+result to report for a table or JSON. Errors are one line and a documented exit code
+(netapps.errors); ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ import sys
 import traceback
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from netapps import backup as backups_module
-from netapps import errors, report
-from netapps.config import App, Project, Target, load_project
-from netapps.errors import NetappsError, RevisionError, UsageError
-from netapps.executor import MigrateOptions, MigrateResult
-from netapps.inspector import UP_TO_DATE, status_of
-from netapps.loader import source_for
-from netapps.revisions import Step
-from netapps.source import Source
+from netapps import commands, errors
+from netapps.cli import report
+from netapps.config import Project, Target, load_project
+from netapps.errors import NetappsError, UsageError
+from netapps.executor import DEFAULT_LOCK_TIMEOUT, MigrateOptions, MigrateResult
+from netapps.plan import Direction
+from netapps.sources.revisions import Step
+from netapps.status import UP_TO_DATE
 
 cli = typer.Typer(
     add_completion=False,
@@ -37,6 +36,8 @@ cli = typer.Typer(
 class State:
     debug = False
     environment: str | None = None
+    #: Set by an app's run_migrations.py: migrate means that app, and DATABASE_URL applies.
+    app_folder: Path | None = None
 
 
 AppsArg = Annotated[
@@ -62,17 +63,6 @@ def _project() -> Project:
     return load_project(environment=State.environment)
 
 
-def _one(project: Project, name: str) -> tuple[App, Target, Source]:
-    """One database: an app's, or one tenant's (``servicenow:acme``)."""
-    targets = project.targets([name])
-    if len(targets) != 1:
-        app = targets[0].app
-        raise UsageError(
-            f"{app.name} has {len(targets)} tenant databases; name one, as {app.name}:TENANT"
-        )
-    return targets[0].app, targets[0], source_for(targets[0])
-
-
 def _announce(target: Target, json_output: bool) -> None:
     if not json_output and not target.tenant:  # a thousand tenants: progress lines suffice
         report.err.print(f"[dim]{report.where(target)} (from {escape(target.source)})[/dim]")
@@ -83,13 +73,7 @@ def _announce(target: Target, json_output: bool) -> None:
 def apps_command(json_output: JsonOpt = False) -> None:
     """The registered apps: name, folder, kind, engine and (masked) database URL."""
     project = _project()
-    rows: list[tuple[App, Target | None, str]] = []
-    for app in project.apps:
-        try:
-            # An app with tenants is shown by its first tenant's database.
-            rows.append((app, project.targets([app.name])[0], ""))
-        except NetappsError as exc:
-            rows.append((app, None, str(exc)))
+    rows = [(row.app, row.target, row.error) for row in commands.apps(project)]
     if json_output:
         report.emit_json(report.apps_json(rows))
     else:
@@ -109,43 +93,30 @@ def status_command(
 ) -> None:
     """Each database: current revision, head(s), pending count and state."""
     project = _project()
-    statuses = [status_of(t, source_for(t)) for t in project.targets(apps)]
+    statuses = commands.status(project, apps)
     if json_output:
         report.emit_json(report.status_json(statuses))
     else:
         report.out.print(report.status_table(project, statuses, expand=tenants))
+    # "Could not tell" always fails, as `alembic current` does; "behind" only with --exit-code.
+    codes = [s.error.exit_code for s in statuses if s.error]
+    if codes:
+        raise typer.Exit(codes[0])
     if exit_code and any(s.state != UP_TO_DATE or s.edited for s in statuses):
-        codes = [s.error.exit_code for s in statuses if s.error]
-        raise typer.Exit(codes[0] if codes else errors.EXIT_CHECK_FAILED)
+        raise typer.Exit(errors.EXIT_CHECK_FAILED)
 
 
 @cli.command("history")
 def history_command(app: AppArg, json_output: JsonOpt = False) -> None:
     """An app's revisions, the current one marked, with when and by whom each was applied."""
-    project = _project()
-    _, target, source = _one(project, app)
-    status = status_of(target, source)
-    if status.error:
-        raise status.error
+    source, status = commands.history(_project(), app)
     if json_output:
         report.emit_json(report.history_json(source, status))
     else:
         report.out.print(report.history_table(source, status))
-        if status.error:
-            report.err.print(f"[yellow]note:[/yellow] {escape(str(status.error))}")
 
 
 # -- planning and applying ------------------------------------------------------------------
-def _plan_for(
-    target: Target, source: Source, spec: str
-) -> tuple[tuple[str, ...], str | None, list[Step]]:
-    status = status_of(target, source)
-    if status.error:
-        raise status.error
-    destination = source.resolve(spec, status.current)
-    return status.current, destination, source.steps(status.current, destination)
-
-
 @cli.command("plan")
 def plan_command(
     apps: AppsArg = None,
@@ -154,23 +125,18 @@ def plan_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Exactly what migrate would run, per app, in order; touches nothing."""
-    project = _project()
-    plans = []
-    for target in project.targets(apps):
-        source = source_for(target)
-        current, destination, steps = _plan_for(target, source, to)
-        plans.append((target, current, destination, steps))
-        if not json_output:
-            report.print_plan(target, current, destination, steps)
-            if sql and steps:
-                report.out.print(source.offline_sql(target, current, destination), markup=False)
+    reports = commands.plan(_project(), apps, to, sql)
     if json_output:
-        document = report.plan_json(plans)
+        document = report.plan_json([r.plan for r in reports])
         if sql:
-            for entry, (target, current, destination, steps) in zip(document, plans, strict=True):
-                source = source_for(target)
-                entry["sql"] = source.offline_sql(target, current, destination) if steps else ""
+            for entry, item in zip(document, reports, strict=True):
+                entry["sql"] = item.sql
         report.emit_json(document)
+        return
+    for item in reports:
+        report.print_plan(item.plan)
+        if item.sql:
+            report.out.print(item.sql, markup=False)
 
 
 def _progress(json_output: bool, _kind: str, target: Target, step: Step, seconds: float) -> None:
@@ -188,8 +154,6 @@ def _run_migrations(
     json_output: bool,
     workers: int = 1,
 ) -> list[MigrateResult]:
-    from netapps.parallel import migrate_all
-
     def on_result(result: MigrateResult) -> None:
         if result.error and not json_output:
             report.err.print(f"[red]error:[/red] {escape(str(result.error))}")
@@ -199,8 +163,13 @@ def _run_migrations(
     if workers <= 1:
         for target in targets:
             _announce(target, json_output)
-    return migrate_all(
-        project, targets, options, workers, partial(_progress, json_output), on_result
+    return commands.migrate(
+        project,
+        targets,
+        options,
+        workers=workers,
+        progress=partial(_progress, json_output),
+        on_result=on_result,
     )
 
 
@@ -231,7 +200,7 @@ DestructiveOpt = Annotated[
 def migrate_command(
     apps: AppsArg = None,
     to: Annotated[str, typer.Option("--to", help="Target revision (default: head).")] = "head",
-    lock_timeout: LockOpt = 300.0,
+    lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     no_backup: NoBackupOpt = False,
     allow_destructive: DestructiveOpt = False,
     json_output: JsonOpt = False,
@@ -239,50 +208,35 @@ def migrate_command(
         int | None,
         typer.Option("--parallel", min=1, help="Databases migrated at once (default: CPUs)."),
     ] = None,
-    app_folder: Annotated[Path | None, typer.Option("--app-folder", hidden=True)] = None,
 ) -> None:
     """Bring the apps to head (or --to REV); when one fails, the others still run."""
-    from netapps.parallel import default_workers
-
     project = _project()
-    if app_folder is not None:
-        # One app's run_migrations.py: DATABASE_URL means this app, as the guide says.
-        app = project.app_for_folder(app_folder)
-        if len(app.tenants) > 1:
-            targets = project.targets([app.name])
-        else:
-            targets = [project.target(app, single_app=True)]
+    if State.app_folder is not None:
+        targets = commands.folder_targets(project, State.app_folder)
     else:
-        targets = project.targets(apps)
+        targets = commands.targets(project, apps)
     options = MigrateOptions(
         destination=to,
         lock_timeout=lock_timeout,
         backup=not no_backup,
         allow_destructive=allow_destructive,
     )
-    workers = parallel or default_workers()
+    workers = parallel or commands.default_workers()
     _finish(_run_migrations(project, targets, options, json_output, workers), json_output)
 
 
 def _move(
-    app: str, revision: str, json_output: bool, options: MigrateOptions, direction: str
+    app: str, revision: str, json_output: bool, options: MigrateOptions, direction: Direction
 ) -> None:
     project = _project()
-    _, target, source = _one(project, app)
-    status = status_of(target, source)
-    if status.error:
-        raise status.error
-    destination = source.resolve(revision, status.current)
-    steps = source.steps(status.current, destination)
-    if steps and steps[0].direction != direction:
-        other = "downgrade" if direction == "up" else "upgrade"
-        raise RevisionError(
-            f"{target.app.name}: {destination or 'base'} is not "
-            f"{'above' if direction == 'up' else 'below'} the current revision "
-            f"({report.revs(status.current)}); use `netapps {other}`"
-        )
-    options.destination = destination or "base"
-    _finish(_run_migrations(project, [target], options, json_output), json_output)
+    target, _source = commands.one(project, app)
+    _announce(target, json_output)
+    result = commands.move(
+        project, app, revision, direction, options, partial(_progress, json_output)
+    )
+    if result.error and not json_output:
+        report.err.print(f"[red]error:[/red] {escape(str(result.error))}")
+    _finish([result], json_output)
 
 
 # "-1" must reach the command as a revision, not be read as an option.
@@ -293,7 +247,7 @@ _NEGATIVE_ARGS = {"ignore_unknown_options": True}
 def upgrade_command(
     app: AppArg,
     revision: Annotated[str, typer.Argument(help="Revision id or unique prefix, +N, or head.")],
-    lock_timeout: LockOpt = 300.0,
+    lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     no_backup: NoBackupOpt = False,
     allow_destructive: DestructiveOpt = False,
     json_output: JsonOpt = False,
@@ -314,7 +268,7 @@ def upgrade_command(
 def downgrade_command(
     app: AppArg,
     revision: Annotated[str, typer.Argument(help="Revision id or unique prefix, -N, or base.")],
-    lock_timeout: LockOpt = 300.0,
+    lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     no_backup: NoBackupOpt = False,
     allow_destructive: DestructiveOpt = False,
     json_output: JsonOpt = False,
@@ -335,26 +289,18 @@ def downgrade_command(
 def stamp_command(
     app: AppArg,
     revision: Annotated[str, typer.Argument(help="Revision, head or base.")],
+    lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     json_output: JsonOpt = False,
 ) -> None:
     """Record REV as the database's revision without running any migration."""
-    from netapps.executor import stamp
-
     project = _project()
-    _, target, source = _one(project, app)
+    target, _source = commands.one(project, app)
     _announce(target, json_output)
-    status = status_of(target, source)
-    if status.error:
-        raise status.error
-    destination = source.resolve(revision, status.current)
-
-    stamp(target, source, destination)
+    target, stamped = commands.stamp(project, app, revision, lock_timeout)
     if json_output:
-        report.emit_json(
-            {"app": target.app.name, "url": target.display_url, "stamped": destination}
-        )
+        report.emit_json({"app": target.app.name, "url": target.display_url, "stamped": stamped})
     else:
-        report.out.print(f"{target.app.name}: stamped {destination or 'base'}")
+        report.out.print(f"{target.name}: stamped {stamped or 'base'}")
 
 
 @cli.command("revision")
@@ -368,8 +314,7 @@ def revision_command(
 ) -> None:
     """Create the app's next revision (NNN_slug); --autogenerate fills it from the models."""
     project = _project()
-    _, target, source = _one(project, app)
-    paths = source.create_revision(message, autogenerate=autogenerate, target=target)
+    target, paths = commands.revision(project, app, message, autogenerate)
     if json_output:
         report.emit_json({"app": target.app.name, "files": [str(p) for p in paths]})
     else:
@@ -385,8 +330,7 @@ def merge_command(
 ) -> None:
     """Join an app's heads with a merge revision."""
     project = _project()
-    _, target, source = _one(project, app)
-    path = source.merge(message, target)
+    target, path = commands.merge(project, app, message)
     if json_output:
         report.emit_json({"app": target.app.name, "file": str(path)})
     else:
@@ -403,15 +347,10 @@ def check_command(
     json_output: JsonOpt = False,
 ) -> None:
     """The CI gate: one head per app, models match migrations, nothing pending, no edited file."""
-    from netapps.checks import check_target
-
-    project = _project()
-    findings: list[dict[str, str]] = []
-    for target in project.targets(apps):
-        for problem, fix in check_target(target, source_for(target), allow_pending):
-            findings.append(
-                {"app": target.app.name, "url": target.display_url, "finding": problem, "fix": fix}
-            )
+    findings = [
+        {"app": f.target.name, "url": f.target.display_url, "finding": f.problem, "fix": f.fix}
+        for f in commands.check(_project(), apps, allow_pending)
+    ]
     if json_output:
         report.emit_json({"ok": not findings, "findings": findings})
     else:
@@ -428,12 +367,10 @@ def check_command(
 @cli.command("adopt")
 def adopt_command(app: AppArg, json_output: JsonOpt = False) -> None:
     """Stamp head on unversioned tables, only if they match the models at head."""
-    from netapps.checks import adopt
-
     project = _project()
-    _, target, source = _one(project, app)
+    target, _source = commands.one(project, app)
     _announce(target, json_output)
-    differences = adopt(target, source)
+    target, differences = commands.adopt(project, app)
     if json_output:
         report.emit_json(
             {"app": target.app.name, "adopted": not differences, "differences": differences}
@@ -455,13 +392,11 @@ def adopt_command(app: AppArg, json_output: JsonOpt = False) -> None:
 
 
 @cli.command("repair")
-def repair_command(app: AppArg, json_output: JsonOpt = False) -> None:
+def repair_command(
+    app: AppArg, lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT, json_output: JsonOpt = False
+) -> None:
     """Accept edited migration files: record their current checksums (after showing them)."""
-    from netapps.checks import repair
-
-    project = _project()
-    _, target, source = _one(project, app)
-    accepted = repair(target, source)
+    target, accepted = commands.repair(_project(), app, lock_timeout)
     if json_output:
         report.emit_json({"app": target.app.name, "accepted": accepted})
     elif accepted:
@@ -477,17 +412,14 @@ def repair_command(app: AppArg, json_output: JsonOpt = False) -> None:
 @cli.command("backups")
 def backups_command(app: AppArg, json_output: JsonOpt = False) -> None:
     """The backups netapps made of an app's database, newest first."""
-    project = _project()
-    found = backups_module.list_backups(project, project.find(app).name)
+    folder, found = commands.backups(_project(), app)
     if json_output:
         report.emit_json(
             [{"file": str(b.path), "size": b.size, "created": b.created.isoformat()} for b in found]
         )
         return
     if not found:
-        report.out.print(
-            f"no backups in {backups_module.backup_dir(project, project.find(app).name)}"
-        )
+        report.out.print(f"no backups in {folder}")
     for b in found:
         report.out.print(f"{b.created:%Y-%m-%d %H:%M:%S} UTC  {b.size:>10} bytes  {b.path}")
 
@@ -497,26 +429,18 @@ def restore_command(
     app: AppArg,
     file: Annotated[Path, typer.Argument(help="A file listed by `netapps backups APP`.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     json_output: JsonOpt = False,
 ) -> None:
     """Restore an app's database from a backup (asks first unless --yes)."""
     project = _project()
-    _, target, _source = _one(project, app)
-    backups_module.check_backup_file(target, file.resolve())
+    target = commands.check_restore(project, app, file)
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(f"restoring replaces {target.display_url}; confirm with --yes")
         if not typer.confirm(f"Replace {target.display_url} with {file}?"):
             raise typer.Exit(errors.EXIT_USAGE)
-    from netapps.database import run_on_target
-    from netapps.executor import migration_lock
-
-    def work(conn: Any) -> None:
-        # Under the migration lock: no migrator may run while the database is replaced.
-        with migration_lock(conn, target, 300.0):
-            backups_module.restore(project, target, file.resolve())
-
-    run_on_target(target, work)
+    commands.restore(project, app, file, lock_timeout)
     if json_output:
         report.emit_json({"app": target.name, "url": target.display_url, "restored": str(file)})
     else:
@@ -524,7 +448,9 @@ def restore_command(
 
 
 # -- entry points --------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, app_folder: Path | None = None) -> int:
+    """Run a command line; ``app_folder`` is an app's run_migrations.py saying which app."""
+    State.app_folder = app_folder
     command = typer.main.get_command(cli)
     try:
         result = command.main(args=argv, prog_name="netapps", standalone_mode=False)

@@ -16,7 +16,7 @@ for that dialect. Versions start at 1 and have no gaps.
 
 Transactions: callers hand over a Connection that is not in a transaction. Each migration runs
 inside its own ``conn.begin()``: its statements and its version row commit together or not at
-all. On SQLite this holds for DDL too, given an engine from :func:`netapps.database.make_engine`.
+all. On SQLite this holds for DDL too, given an engine from :func:`appdb.engine.make_engine`.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from netapps.errors import CheckFailed, ConfigError, MigrationFailed, NetappsError, RevisionError
-from netapps.sql_files import _FILE_NAME, _VERSION_WIDTH, SqlMigration
-from netapps.sql_files import checksum_of as checksum_of  # the loader, re-exported
-from netapps.sql_files import discover as discover
+from netapps.sources.sql_files import _FILE_NAME, _VERSION_WIDTH, SqlMigration
+from netapps.sources.sql_files import checksum_of as checksum_of  # the loader, re-exported
+from netapps.sources.sql_files import discover as discover
 
 VERSION_TABLE = "schema_version"
 
@@ -171,16 +171,14 @@ def edited(applied: Sequence[AppliedRow], migrations: Sequence[SqlMigration]) ->
     return problems
 
 
-def create_version_table_sql() -> str:
-    return _CREATE_VERSION_TABLE
+def ensure_version_table(conn: Connection) -> None:
+    """Create the version table if it is missing (in a transaction of its own)."""
+    with conn.begin():
+        conn.exec_driver_sql(_CREATE_VERSION_TABLE)
 
 
 def record(conn: Connection, migration: SqlMigration, execution_ms: int) -> None:
     """Mark ``migration`` applied (in the caller's transaction)."""
-    _record(conn, migration, execution_ms)
-
-
-def _record(conn: Connection, migration: SqlMigration, execution_ms: int) -> None:
     conn.execute(
         text(
             f"INSERT INTO {VERSION_TABLE} "
@@ -197,8 +195,43 @@ def _record(conn: Connection, migration: SqlMigration, execution_ms: int) -> Non
     )
 
 
-def _unrecord(conn: Connection, version: str) -> None:
+def unrecord(conn: Connection, version: str) -> None:
+    """Mark ``version`` not applied (in the caller's transaction)."""
     conn.execute(text(f"DELETE FROM {VERSION_TABLE} WHERE version = :v"), {"v": version})
+
+
+def accept_checksum(conn: Connection, version: str, checksum: str) -> None:
+    """``repair``: the version table takes a file's new checksum (in the caller's transaction)."""
+    conn.execute(
+        text(f"UPDATE {VERSION_TABLE} SET checksum = :c WHERE version = :v"),
+        {"c": checksum, "v": version},
+    )
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def offline_sql(migration: SqlMigration, direction: Direction) -> list[str]:
+    """The statements one step runs, its version-table change included, as SQL text."""
+    path = migration.up_path if direction == "up" else migration.down_path
+    statements = [s.rstrip().rstrip(";") + ";" for s in split_statements(path.read_text())]
+    if direction == "up":
+        statements.append(
+            f"INSERT INTO {VERSION_TABLE} (version, description, script, checksum, "
+            f"execution_ms) VALUES ({_literal(migration.version)}, "
+            f"{_literal(migration.description)}, {_literal(migration.script)}, "
+            f"{_literal(migration.checksum)}, 0);"
+        )
+    else:
+        statements.append(
+            f"DELETE FROM {VERSION_TABLE} WHERE version = {_literal(migration.version)};"
+        )
+    return statements
+
+
+def create_version_table_sql() -> str:
+    return _CREATE_VERSION_TABLE.strip() + ";"
 
 
 # ------------------------------------------------------------------------------- executor
@@ -217,7 +250,7 @@ def _require_no_transaction(conn: Connection) -> None:
         if getattr(dbapi_connection, "isolation_level", None) is not None:
             raise NetappsError(
                 "this SQLite connection commits DDL statement by statement; create the engine "
-                "with netapps.database.make_engine so a migration is all or nothing"
+                "with appdb.engine.make_engine so a migration is all or nothing"
             )
 
 
@@ -233,7 +266,7 @@ def _applied_in(conn: Connection, migrations: Sequence[SqlMigration]) -> list[Ap
     return applied
 
 
-def _run(
+def run_step(
     conn: Connection,
     migration: SqlMigration,
     direction: Direction,
@@ -254,9 +287,9 @@ def _run(
             current = "(version table)"
             elapsed = time.perf_counter() - started
             if direction == "up":
-                _record(conn, migration, round(elapsed * 1000))
+                record(conn, migration, round(elapsed * 1000))
             else:
-                _unrecord(conn, migration.version)
+                unrecord(conn, migration.version)
             if in_transaction is not None:
                 in_transaction(conn, migration, direction, elapsed)
     except SQLAlchemyError as exc:
@@ -287,8 +320,7 @@ def upgrade(
     edited since are a :class:`CheckFailed` before anything runs.
     """
     _require_no_transaction(conn)
-    with conn.begin():
-        conn.exec_driver_sql(_CREATE_VERSION_TABLE)
+    ensure_version_table(conn)
     applied = _applied_in(conn, migrations)
     problems = edited(applied, migrations)
     if problems:
@@ -305,7 +337,7 @@ def upgrade(
     for migration in migrations:
         if migration.number > stop or migration.number in done:
             continue
-        seconds = _run(conn, migration, "up", in_transaction)
+        seconds = run_step(conn, migration, "up", in_transaction)
         ran.append(migration)
         if on_step is not None:
             on_step(migration, "up", seconds)
@@ -333,7 +365,7 @@ def downgrade(
         migration = by_number[int(row.version)]
         if migration.number <= stop:
             break
-        seconds = _run(conn, migration, "down", in_transaction)
+        seconds = run_step(conn, migration, "down", in_transaction)
         ran.append(migration)
         if on_step is not None:
             on_step(migration, "down", seconds)

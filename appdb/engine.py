@@ -1,4 +1,5 @@
-"""Engines and connections, the same way for every app, sync or async, SQLite or PostgreSQL.
+"""Engines for the apps' databases, the same way for every app, sync or async, SQLite or
+PostgreSQL.
 
 Two things are easy to get wrong and are done here once:
 
@@ -11,32 +12,26 @@ Two things are easy to get wrong and are done here once:
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import BLANK_SCHEMA
 
-from netapps.config import Target
-from netapps.errors import NetappsError, UnreachableError
-from netapps.urls import check_driver, is_async, is_sqlite
-
-T = TypeVar("T")
-
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Execution option: how a transaction begins on SQLite ("BEGIN" or "BEGIN IMMEDIATE").
 SQLITE_BEGIN = "netapps_sqlite_begin"
 
 
-def write_transactions(connection: Connection) -> None:
-    """From now on this SQLite connection takes the write lock when a transaction begins, so
-    two writers queue at BEGIN instead of failing half-way with "database is locked". Taken
-    only while holding the migration lock: reads before it must not block behind a migrator."""
-    if connection.dialect.name == "sqlite":
-        connection.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def is_async(url: URL) -> bool:
+    """Whether the URL's driver speaks asyncio (SQLAlchemy then needs an AsyncEngine)."""
+    return bool(getattr(url.get_dialect(), "is_async", False))
 
 
 def schemas_of(metadata: MetaData | None) -> tuple[str, ...]:
@@ -114,89 +109,3 @@ def make_engine(
     if translate:
         engine = engine.execution_options(schema_translate_map=translate)
     return engine
-
-
-def run_with_connection(
-    url: URL,
-    work: Callable[[Connection], T],
-    *,
-    schemas: Iterable[str] = (),
-    for_migrations: bool = False,
-) -> T:
-    """Run ``work`` with one synchronous Connection, whether the URL's driver is sync or async.
-
-    One code path for both: with an async driver the work runs inside ``run_sync`` on the
-    async connection, which hands it the same Connection API.
-    """
-    engine = make_engine(url, schemas=schemas, for_migrations=for_migrations)
-    if is_async(url):
-        return asyncio.run(_run_async(engine, work))
-    try:
-        with engine.connect() as connection:
-            return work(connection)
-    finally:
-        engine.dispose()
-
-
-async def _run_async(engine: Any, work: Callable[[Connection], T]) -> T:
-    try:
-        async with engine.connect() as connection:
-            result: T = await connection.run_sync(work)
-            return result
-    finally:
-        await engine.dispose()
-
-
-def run_on_target(
-    target: Target,
-    work: Callable[[Connection], T],
-    *,
-    schemas: Iterable[str] = (),
-    for_migrations: bool = False,
-) -> T:
-    """:func:`run_with_connection` for an app's database, with failures to connect turned
-    into one line that names the app and the masked URL."""
-    check_driver(target.url, app=target.app.name)
-    started = False
-
-    def run(connection: Connection) -> T:
-        nonlocal started
-        started = True
-        if target.schema:
-            use_schema(connection, target.schema, create=for_migrations)
-        return work(connection)
-
-    try:
-        return run_with_connection(target.url, run, schemas=schemas, for_migrations=for_migrations)
-    except NetappsError:
-        raise
-    except Exception as exc:
-        if started:
-            raise
-        raise UnreachableError(
-            f"{target.name}: cannot connect to {target.display_url}: "
-            f"{scrub(first_line(exc), target.url)}; check that the server runs and the "
-            "credentials are right"
-        ) from exc
-
-
-def use_schema(connection: Connection, schema: str, *, create: bool) -> None:
-    """Point this session at a tenant's PostgreSQL schema: its tables, its version table and
-    its ledger all live there (unqualified names resolve through search_path)."""
-    quoted = connection.dialect.identifier_preparer.quote_identifier(schema)
-    if create:
-        connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
-    connection.exec_driver_sql(f"SET search_path TO {quoted}")
-    connection.commit()
-
-
-def first_line(exc: BaseException) -> str:
-    lines = [line for line in str(getattr(exc, "orig", None) or exc).splitlines() if line.strip()]
-    return lines[0].strip() if lines else type(exc).__name__
-
-
-def scrub(message: str, url: URL) -> str:
-    """Never let a password reach the screen, even inside a driver's error message."""
-    if url.password:
-        message = message.replace(str(url.password), "***")
-    return message

@@ -12,13 +12,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from netapps import tables
+from netapps.cli import tables
 from netapps.config import App, Project, Target
 from netapps.executor import MigrateResult
-from netapps.inspector import AppStatus
+from netapps.plan import Plan
 from netapps.recorder import last_applied
-from netapps.revisions import Step
-from netapps.source import Source
+from netapps.sources.base import Source
+from netapps.status import AppStatus
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -178,15 +178,14 @@ def history_table(source: Source, status: AppStatus) -> Table:
 
 
 # -- plan ----------------------------------------------------------------------------------
-def plan_json(
-    plans: list[tuple[Target, tuple[str, ...], str | None, list[Step]]],
-) -> list[dict[str, Any]]:
+def plan_json(plans: list[Plan]) -> list[dict[str, Any]]:
     return [
         {
-            "app": target.app.name,
-            "url": target.display_url,
-            "from": list(current),
-            "to": destination,
+            "app": plan.target.app.name,
+            "tenant": plan.target.tenant,
+            "url": plan.target.display_url,
+            "from": list(plan.current),
+            "to": plan.destination,
             "steps": [
                 {
                     "revision": s.revision.id,
@@ -195,25 +194,22 @@ def plan_json(
                     "file": str(s.revision.path),
                     "destructive": list(s.destructive),
                 }
-                for s in steps
+                for s in plan.steps
             ],
         }
-        for target, current, destination, steps in plans
+        for plan in plans
     ]
 
 
-def print_plan(
-    target: Target, current: tuple[str, ...], destination: str | None, steps: list[Step]
-) -> None:
-    out.print(f"[bold]{where(target)}[/bold]: {revs(current)} → {destination or 'base'}")
-    if not steps:
+def print_plan(plan: Plan) -> None:
+    out.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
+    if not plan.steps:
         out.print("  nothing to do")
-    for number, step in enumerate(steps, 1):
+    for number, step in enumerate(plan.steps, 1):
         arrow = "upgrade  " if step.direction == "up" else "downgrade"
-        line = f"  {number}. {arrow} {step.revision.id}  {step.revision.message}"
-        out.print(line)
+        out.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
         for op in step.destructive:
-            out.print(f"     [red]destructive:[/red] {op}")
+            out.print(f"     [red]destructive:[/red] {escape(op)}")
 
 
 # -- migrate -------------------------------------------------------------------------------

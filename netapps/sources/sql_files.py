@@ -1,17 +1,17 @@
 """Plain-SQL migration files: their names, their order, the file chosen per dialect.
 
 Standard library only, so the no-op fast path can read them without importing SQLAlchemy;
-running them is netapps.sql_migrations' job.
+running them is netapps.sources.sql_runner' job.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from netapps.errors import ConfigError
+from netapps.sources.revisions import checksum
 
 _FILE_NAME = re.compile(
     r"^(?P<version>\d+)_(?P<slug>[a-z0-9]+(?:_[a-z0-9]+)*)"
@@ -40,9 +40,8 @@ class SqlMigration:
 
 
 def checksum_of(path: Path) -> str:
-    """sha256 hex of a file's text, with CRLF read as LF so a Windows checkout matches."""
-    data = path.read_bytes().replace(b"\r\n", b"\n")
-    return hashlib.sha256(data).hexdigest()
+    """A file's checksum, as every migration file's (netapps.sources.revisions.checksum)."""
+    return checksum(path.read_bytes())
 
 
 def discover(folder: Path, dialect: str) -> list[SqlMigration]:

@@ -1,6 +1,6 @@
 """An app whose migrations are Alembic revision files.
 
-Reading and planning use the files as text (netapps.revisions); applying, stamping, offline
+Reading and planning use the files as text (netapps.sources.revisions); applying, stamping, offline
 SQL, new revisions and merges go through Alembic's own API (``alembic.command``) with the
 connection netapps opened, so the run goes through the app's env.py like any Alembic run.
 """
@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -22,19 +22,22 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
 
-from netapps.alembic_env import CONFIGURE_HOOK, CONNECTION, TARGET
+from appdb.engine import schemas_of
 from netapps.config import Target
-from netapps.database import schemas_of
 from netapps.errors import ConfigError, MigrationFailed, RevisionError
-from netapps.revision_ids import next_revision_id
-from netapps.revisions import (
+from netapps.runtime.env import CONFIGURE_HOOK, CONNECTION, TARGET
+from netapps.sources.base import Source, StepCallback
+from netapps.sources.revision_ids import next_revision_id
+from netapps.sources.revisions import (
     Revision,
     RevisionFileError,
     Step,
     check_syntax,
     read_alembic_folder,
 )
-from netapps.source import Source, StepCallback
+
+if TYPE_CHECKING:
+    from netapps.plan import Plan
 
 VERSION_TABLE = "alembic_version"
 
@@ -97,21 +100,19 @@ class AlembicSource(Source):
             conn.commit()
         return heads
 
-    def apply(
-        self, conn: Connection, target: Target, destination: str | None, on_step: StepCallback
-    ) -> None:
-        current = self.current(conn)
-        steps = self.steps(current, destination)
-        if not steps:
+    def apply(self, conn: Connection, target: Target, plan: Plan, on_step: StepCallback) -> None:
+        # Alembic plans the same steps from the same graph; the hook checks each one it runs
+        # against the plan (netapps.executor) before recording it.
+        if plan.is_noop:
             return
-        on_version_apply = self.version_apply_hook(on_step)
         cfg = self.config(conn, target)
-        cfg.attributes[CONFIGURE_HOOK] = lambda _c, _t: {"on_version_apply": on_version_apply}
+        hook = self.version_apply_hook(on_step)
+        cfg.attributes[CONFIGURE_HOOK] = lambda _c, _t: {"on_version_apply": hook}
         with _alembic_errors(self.app.name, self.versions_folder):
-            if steps[0].direction == "up":
-                command.upgrade(cfg, destination or "base")
+            if plan.direction == "up":
+                command.upgrade(cfg, plan.destination_name)
             else:
-                command.downgrade(cfg, destination or "base")
+                command.downgrade(cfg, plan.destination_name)
 
     def version_apply_hook(self, on_step: StepCallback) -> Any:
         """Alembic's on_version_apply, called in each migration's transaction -> on_step."""

@@ -1,21 +1,25 @@
 """A migration source: an app's revisions as a graph, and the steps between two points.
 
 Both kinds of app (Alembic revision files, numbered SQL files) are read into the same
-:class:`~netapps.revisions.Revision` objects, so planning, revision names (``head``, ``base``,
-``-1``, unique prefixes) and their errors are one implementation. Applying steps is left to
-the subclass, which knows its tool.
+:class:`~netapps.sources.revisions.Revision` objects, so planning, revision names (``head``,
+``base``, ``-1``, unique prefixes) and their errors are one implementation. Applying steps is
+left to the subclass, which knows its tool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
 from netapps.config import App, Target
 from netapps.errors import RevisionError
-from netapps.revisions import Revision, Step
+from netapps.sources.revisions import Revision, Step
+
+if TYPE_CHECKING:
+    from netapps.plan import Plan
 
 #: Called inside each step's transaction, after the step ran: (step, seconds it took).
 StepCallback = Callable[[Connection, Step, float], None]
@@ -67,13 +71,9 @@ class Source:
     def current(self, conn: Connection) -> tuple[str, ...]:
         raise NotImplementedError
 
-    def apply(
-        self,
-        conn: Connection,
-        target: Target,
-        destination: str | None,
-        on_step: StepCallback,
-    ) -> None:
+    def apply(self, conn: Connection, target: Target, plan: Plan, on_step: StepCallback) -> None:
+        """Run exactly ``plan``'s steps, each in its own transaction, calling ``on_step``
+        inside it (the ledger row commits with the step)."""
         raise NotImplementedError
 
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:

@@ -16,16 +16,16 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection, MetaData
 
-from netapps import sqlite_impl  # noqa: F401  (registers the schema-mapping SQLite impl)
+from appdb.engine import flatten_for, schema_translate_map, schemas_of
 from netapps.config import Target, load_project
-from netapps.database import flatten_for, run_with_connection, schema_translate_map, schemas_of
-from netapps.recorder import LEDGER_TABLE
-from netapps.revision_ids import is_generated, next_revision_id
-from netapps.urls import is_sqlite
+from netapps.connection import run_on_target
+from netapps.runtime import sqlite_impl  # noqa: F401  (registers the schema-mapping SQLite impl)
+from netapps.settings import ALEMBIC_VERSION_TABLE, LEDGER_TABLE
+from netapps.sources.revision_ids import is_generated, next_revision_id
 
 log = logging.getLogger("netapps")
 
-VERSION_TABLE = "alembic_version"
+VERSION_TABLE = ALEMBIC_VERSION_TABLE
 
 # Keys of alembic Config.attributes that netapps uses to hand a run to env.py.
 CONNECTION = "connection"
@@ -55,8 +55,9 @@ def run_alembic_env(metadata: MetaData) -> None:
     elif plain_alembic and _alembic_command() in ("upgrade", "downgrade"):
         _run_guarded(target, metadata)
     else:
-        run_with_connection(
-            target.url,
+        # The one connection opener: driver check, a tenant's schema, one-line errors.
+        run_on_target(
+            target,
             lambda conn: _run_online(conn, target, metadata),
             schemas=schemas_of(metadata),
             for_migrations=True,
@@ -68,7 +69,7 @@ def run_alembic_env(metadata: MetaData) -> None:
 VERSION_LENGTH = 64
 
 
-def ensure_wide_version_table(connection: Connection) -> None:
+def ensure_wide_version_table(connection: Connection, target: Target) -> None:
     from sqlalchemy import Column, PrimaryKeyConstraint, String, Table, inspect
 
     inspector = inspect(connection)
@@ -81,14 +82,13 @@ def ensure_wide_version_table(connection: Connection) -> None:
         )
         with connection.begin_nested() if connection.in_transaction() else connection.begin():
             table.create(connection)
-    elif connection.dialect.name != "sqlite":
+    else:
         column = next(c for c in inspector.get_columns(VERSION_TABLE) if c["name"] == "version_num")
         length = getattr(column["type"], "length", None)
         if length is not None and length < VERSION_LENGTH:
             with connection.begin_nested() if connection.in_transaction() else connection.begin():
-                connection.exec_driver_sql(
-                    f"ALTER TABLE {VERSION_TABLE} ALTER COLUMN version_num "
-                    f"TYPE VARCHAR({VERSION_LENGTH})"
+                target.engine.widen_version_column(
+                    connection, VERSION_TABLE, "version_num", VERSION_LENGTH
                 )
     if connection.in_transaction():
         connection.commit()
@@ -107,17 +107,23 @@ def _run_guarded(target: Target, metadata: MetaData) -> None:
     backup and ledger as ``netapps migrate``."""
     from alembic.util import CommandError
 
-    from netapps.alembic_source import AlembicSource
     from netapps.errors import NetappsError
     from netapps.executor import MigrateOptions, MigrateResult, guarded_run
+    from netapps.sources.alembic import AlembicSource
 
     project = load_project(target.app.folder)
     source = AlembicSource(target.app)
-    spec = str(context.get_revision_argument() or "head")
+    command = _alembic_command()
+    # Alembic hands "base" over as None (and "head" as the head's id): name it again, so that
+    # `alembic downgrade base` is planned, locked, backed up and recorded like any other run.
+    argument = context.get_revision_argument()
+    if isinstance(argument, tuple):
+        argument = ",".join(argument) if argument else None
+    spec = str(argument) if argument else ("base" if command == "downgrade" else "head")
+    options = MigrateOptions(destination=spec, direction="down" if command == "downgrade" else "up")
 
     def work(conn: Connection) -> None:
         result = MigrateResult(target=target)
-        options = MigrateOptions(destination=spec)
         with guarded_run(conn, project, target, source, options, result) as run:
             if result.backup:
                 log.info("%s: backup written to %s", target.app.label, result.backup)
@@ -125,7 +131,7 @@ def _run_guarded(target: Target, metadata: MetaData) -> None:
             _run_online(conn, target, metadata, extra)
 
     try:
-        run_with_connection(target.url, work, schemas=schemas_of(metadata), for_migrations=True)
+        run_on_target(target, work, schemas=schemas_of(metadata), for_migrations=True)
     except NetappsError as exc:
         raise CommandError(str(exc)) from None
 
@@ -145,12 +151,11 @@ def comparison_options(target: Target, metadata: MetaData) -> dict[str, Any]:
     """How the models are compared with the database: the same options for migrations,
     autogenerate and ``netapps check``."""
     schemas = schemas_of(metadata)
-    sqlite = is_sqlite(target.url)
+    engine = target.engine
     options: dict[str, Any] = {
         "target_metadata": flatten_for(target.url, metadata),
         "transaction_per_migration": True,
-        # SQLite cannot ALTER most things: Alembic's batch mode copies the table instead.
-        "render_as_batch": sqlite,
+        **engine.alembic_options(),
         "compare_type": True,
         "process_revision_directives": _number_new_revision,
         "render_item": _render_portably,
@@ -164,7 +169,7 @@ def comparison_options(target: Target, metadata: MetaData) -> dict[str, Any]:
         return type_ != "schema" or name is None or name in schemas
 
     options["include_name"] = include_name
-    if schemas and not sqlite:
+    if schemas and engine.has_schemas:
         options["include_schemas"] = True
     return options
 
@@ -173,7 +178,7 @@ def _render_portably(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
     """Autogenerated migrations that run on both engines and import nothing of ours."""
     from sqlalchemy.sql.functions import now
 
-    from netapps.model_types import UTCDateTime
+    from appdb.types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -214,13 +219,10 @@ def _run_online(
         # Whoever opened the connection, the models' schemas are mapped away on SQLite here,
         # where the models are known (netapps need not import them before connecting).
         connection.execution_options(schema_translate_map=translate)
-    if is_sqlite(target.url):
-        # netapps.database made SQLite DDL transactional; tell Alembic it may rely on it.
-        options["transactional_ddl"] = True
     hook = context.config.attributes.get(CONFIGURE_HOOK)
     if hook is not None:
         options.update(hook(connection, target))
-    ensure_wide_version_table(connection)
+    ensure_wide_version_table(connection, target)
     if connection.in_transaction():
         # Per-migration transactions need a connection that is not inside one already.
         connection.commit()

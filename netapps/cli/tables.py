@@ -1,6 +1,6 @@
 """Tables for people, drawn from the same documents ``--json`` prints.
 
-Standard library only: a :class:`Grid` is the table's content; netapps.report draws it with
+Standard library only: a :class:`Grid` is the table's content; netapps.cli.report draws it with
 Rich, and the no-op fast path draws it as aligned plain text, so that answering "everything
 is at head" imports neither SQLAlchemy nor Rich.
 """

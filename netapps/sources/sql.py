@@ -1,21 +1,25 @@
 """An app whose migrations are numbered SQL files (Salesforce), seen as a Source.
 
-The files and their runner are netapps.sql_migrations; this adapter gives them the same
+The files and their runner are netapps.sources.sql_runner; this adapter gives them the same
 revision graph, plans and commands as the Alembic apps, so ``netapps`` treats both alike.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from netapps import sql_migrations as sqlm
 from netapps.config import App, Target
 from netapps.errors import RevisionError, UsageError
-from netapps.revisions import Details, Revision, Step, destructive_operations
-from netapps.source import Source, StepCallback
-from netapps.sql_files import SqlMigration
+from netapps.sources import sql_runner as sqlm
+from netapps.sources.base import Source, StepCallback
+from netapps.sources.revisions import Details, Revision, Step, destructive_operations
+from netapps.sources.sql_files import SqlMigration
+
+if TYPE_CHECKING:
+    from netapps.plan import Plan
 
 
 class SqlSource(Source):
@@ -63,76 +67,46 @@ class SqlSource(Source):
             conn.commit()
         return (version,) if version else ()
 
-    def apply(
-        self, conn: Connection, target: Target, destination: str | None, on_step: StepCallback
-    ) -> None:
+    def apply(self, conn: Connection, target: Target, plan: Plan, on_step: StepCallback) -> None:
         if conn.in_transaction():
             conn.commit()
-        steps = self.steps(self.current(conn), destination)
-        if not steps:
+        if plan.is_noop:
             return
-        by_id = self.by_id
-
-        def step_done(
-            step_conn: Connection, migration: SqlMigration, direction: str, seconds: float
-        ) -> None:
-            on_step(
-                step_conn,
-                Step(by_id[migration.version], "up" if direction == "up" else "down"),
-                seconds,
+        sqlm.ensure_version_table(conn)
+        by_version = {m.version: m for m in self.migrations}
+        for step in plan.steps:
+            # One file and its version row per transaction; on_step's ledger row joins it.
+            sqlm.run_step(
+                conn, by_version[step.revision.id], step.direction, _joined(on_step, step)
             )
-
-        if steps[0].direction == "up":
-            sqlm.upgrade(conn, self.migrations, destination, in_transaction=step_done)
-        else:
-            sqlm.downgrade(conn, self.migrations, destination, in_transaction=step_done)
 
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
         """Mark every version up to ``revision`` applied, and none above, running nothing."""
         if conn.in_transaction():
             conn.commit()
         keep = self.ancestors([revision]) if revision else set()
+        sqlm.ensure_version_table(conn)
         with conn.begin():
-            conn.exec_driver_sql(sqlm.create_version_table_sql())
             applied = {row.version for row in sqlm.applied_versions(conn)}
             for migration in self.migrations:
                 if migration.version in keep and migration.version not in applied:
                     sqlm.record(conn, migration, 0)
                 elif migration.version not in keep and migration.version in applied:
-                    conn.execute(
-                        text(f"DELETE FROM {sqlm.VERSION_TABLE} WHERE version = :v"),
-                        {"v": migration.version},
-                    )
+                    sqlm.unrecord(conn, migration.version)
 
     def accept_checksums(self, conn: Connection, revisions: list[Revision]) -> None:
         # schema_version keeps each file's checksum too, and upgrade() checks it.
         for revision in revisions:
-            conn.execute(
-                text(f"UPDATE {sqlm.VERSION_TABLE} SET checksum = :c WHERE version = :v"),
-                {"c": revision.checksum, "v": revision.id},
-            )
+            sqlm.accept_checksum(conn, revision.id, revision.checksum)
 
     def offline_sql(self, target: Target, current: tuple[str, ...], destination: str | None) -> str:
-        chunks = []
         by_version = {m.version: m for m in self.migrations}
+        chunks = []
         for step in self.steps(current, destination):
             migration = by_version[step.revision.id]
             path = migration.up_path if step.direction == "up" else migration.down_path
             chunks.append(f"-- {step.direction}grade {migration.version}: {path.name}")
-            chunks.extend(
-                s.rstrip().rstrip(";") + ";" for s in sqlm.split_statements(path.read_text())
-            )
-            if step.direction == "up":
-                chunks.append(
-                    f"INSERT INTO {sqlm.VERSION_TABLE} (version, description, script, checksum, "
-                    f"execution_ms) VALUES ('{migration.version}', "
-                    f"'{migration.description.replace(chr(39), chr(39) * 2)}', "
-                    f"'{migration.script}', '{migration.checksum}', 0);"
-                )
-            else:
-                chunks.append(
-                    f"DELETE FROM {sqlm.VERSION_TABLE} WHERE version = '{migration.version}';"
-                )
+            chunks.extend(sqlm.offline_sql(migration, step.direction))
         return "\n".join(chunks) + ("\n" if chunks else "")
 
     def create_revision(self, message: str, *, autogenerate: bool, target: Target) -> list[Path]:
@@ -152,3 +126,12 @@ class SqlSource(Source):
 
 def _destructive(path: Path) -> tuple[str, ...]:
     return destructive_operations(path.read_text(), sql=True)
+
+
+def _joined(on_step: StepCallback, step: Step) -> sqlm.InTransactionCallback:
+    """The runner's in-transaction callback, reporting ``step`` to ``on_step``."""
+
+    def in_transaction(conn: Connection, _m: SqlMigration, _d: str, seconds: float) -> None:
+        on_step(conn, step, seconds)
+
+    return in_transaction

@@ -1,0 +1,312 @@
+"""The command layer, as ``alembic.command`` is Alembic's: one plain function per command, taking
+a project and options and returning data. The CLI (netapps.cli) only parses and prints; the
+runner scripts, the tests and anyone's scripts call these functions directly.
+
+    from netapps.config import load_project
+    from netapps import commands
+
+    project = load_project()
+    results = commands.migrate(project, commands.targets(project, ["sap"]))
+    assert all(r.ok for r in results)
+
+Errors a user can act on are raised as :class:`netapps.errors.NetappsError` subclasses, each
+with its documented exit code; per-database failures of ``migrate`` are reported in the
+results instead, so that one failing database does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from netapps import backup, compare, executor, guards
+from netapps.config import App, Project, Target
+from netapps.errors import NetappsError, UsageError
+from netapps.executor import DEFAULT_LOCK_TIMEOUT, MigrateOptions, MigrateResult, Progress
+from netapps.plan import Direction, Plan, make_plan
+from netapps.sources import source_for
+from netapps.sources.base import Source
+from netapps.state import DatabaseState
+from netapps.status import BEHIND, UNVERSIONED, AppStatus, status_of
+
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "MigrateOptions",
+    "MigrateResult",
+    "adopt",
+    "apps",
+    "backups",
+    "check",
+    "default_workers",
+    "folder_targets",
+    "history",
+    "merge",
+    "migrate",
+    "move",
+    "one",
+    "plan",
+    "repair",
+    "restore",
+    "revision",
+    "stamp",
+    "status",
+    "targets",
+]
+
+
+# -- choosing databases --------------------------------------------------------------------
+def targets(project: Project, names: list[str] | None = None) -> list[Target]:
+    """Every database of the named apps (all apps by default); ``app:tenant`` names one."""
+    return project.targets(names)
+
+
+def one(project: Project, name: str) -> tuple[Target, Source]:
+    """One database: an app's, or one tenant's (``servicenow:acme``)."""
+    found = project.targets([name])
+    if len(found) != 1:
+        app = found[0].app
+        raise UsageError(
+            f"{app.name} has {len(found)} tenant databases; name one, as {app.name}:TENANT"
+        )
+    return found[0], source_for(found[0])
+
+
+def folder_targets(project: Project, folder: Path) -> list[Target]:
+    """The databases of the app in ``folder`` (its run_migrations.py): one app is meant, so
+    DATABASE_URL applies, as the guide says."""
+    app = project.app_for_folder(folder)
+    if len(app.tenants) > 1:
+        return project.targets([app.name])
+    return [project.target(app, single_app=True)]
+
+
+# -- seeing --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AppRow:
+    app: App
+    #: The app's database; with tenants, its first tenant's.
+    target: Target | None
+    error: str = ""
+
+
+def apps(project: Project) -> list[AppRow]:
+    rows = []
+    for app in project.apps:
+        try:
+            rows.append(AppRow(app, project.targets([app.name])[0]))
+        except NetappsError as exc:
+            rows.append(AppRow(app, None, str(exc)))
+    return rows
+
+
+def status(project: Project, names: list[str] | None = None) -> list[AppStatus]:
+    return [status_of(project, t, source_for(t)) for t in project.targets(names)]
+
+
+def history(project: Project, name: str) -> tuple[Source, AppStatus]:
+    target, source = one(project, name)
+    found = status_of(project, target, source)
+    if found.error:
+        raise found.error
+    return source, found
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    plan: Plan
+    source: Source
+    #: The SQL the steps would run, when asked for.
+    sql: str | None = None
+
+
+def plan(
+    project: Project, names: list[str] | None = None, to: str = "head", sql: bool = False
+) -> list[PlanReport]:
+    """Exactly what migrate would run, per database, in order; touches nothing."""
+    reports = []
+    for target in project.targets(names):
+        source = source_for(target)
+        found = status_of(project, target, source)
+        if found.error:
+            raise found.error
+        made = make_plan(target, source, found.current, to)
+        text = None
+        if sql:
+            text = source.offline_sql(target, made.current, made.destination) if made.steps else ""
+        reports.append(PlanReport(made, source, text))
+    return reports
+
+
+# -- applying ------------------------------------------------------------------------------
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def migrate(
+    project: Project,
+    chosen: list[Target],
+    options: MigrateOptions | None = None,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    on_result: Callable[[MigrateResult], None] | None = None,
+) -> list[MigrateResult]:
+    """Bring each database where ``options`` say (head by default), ``workers`` at a time;
+    when one fails, the others still run. Results in the order of ``chosen``."""
+    from netapps.parallel import migrate_all
+
+    return migrate_all(project, chosen, options or MigrateOptions(), workers, progress, on_result)
+
+
+def move(
+    project: Project,
+    name: str,
+    revision: str,
+    direction: Direction,
+    options: MigrateOptions | None = None,
+    progress: Progress | None = None,
+) -> MigrateResult:
+    """``upgrade`` / ``downgrade`` one database to ``revision`` (an id, a prefix, +N/-N,
+    head, base). The destination and the direction are decided under the migration lock: a
+    move that would go the other way is refused, not run."""
+    target, source = one(project, name)
+    options = options or MigrateOptions()
+    options.destination, options.direction = revision, direction
+    return executor.migrate(project, target, source, options, progress)
+
+
+def stamp(
+    project: Project, name: str, revision: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> tuple[Target, str | None]:
+    """Record ``revision`` without running anything; the target and the revision stamped."""
+    target, source = one(project, name)
+    return target, executor.stamp(target, source, revision, lock_timeout)
+
+
+def revision(
+    project: Project, name: str, message: str, autogenerate: bool = False
+) -> tuple[Target, list[Path]]:
+    target, source = one(project, name)
+    return target, source.create_revision(message, autogenerate=autogenerate, target=target)
+
+
+def merge(project: Project, name: str, message: str = "merge heads") -> tuple[Target, Path]:
+    target, source = one(project, name)
+    return target, source.merge(message, target)
+
+
+# -- checking ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckFinding:
+    target: Target
+    problem: str
+    fix: str
+
+
+def check(
+    project: Project, names: list[str] | None = None, allow_pending: bool = False
+) -> list[CheckFinding]:
+    """The CI gate: every guard's findings, pending migrations (unless allowed) and the
+    differences between models and migrations. Empty when all is well."""
+    found: list[CheckFinding] = []
+    for target in project.targets(names):
+        found += [CheckFinding(target, p, f) for p, f in _check_one(project, target, allow_pending)]
+    return found
+
+
+def _check_one(project: Project, target: Target, allow_pending: bool) -> list[tuple[str, str]]:
+    source = source_for(target)
+    app = target.app.name
+    try:
+        heads = source.heads()
+    except NetappsError as exc:
+        return [(str(exc), "fix the migration file it names")]
+    current = status_of(project, target, source)
+    if current.error:
+        return [(str(current.error), f"check {target.display_url} and its credentials")]
+    state = DatabaseState(current.current, current.ledger, current.user_tables)
+    pending_plan = make_plan(target, source, current.current, "head") if len(heads) == 1 else None
+    situation = guards.Situation(
+        project, target, source, state, pending_plan, purpose="check", heads=heads
+    )
+    findings = [(f.problem, f.fix) for f in guards.findings(situation)]
+    if current.state == BEHIND and not allow_pending:
+        pending = ", ".join(s.revision.id for s in current.pending)
+        findings.append((f"{len(current.pending)} pending: {pending}", f"netapps migrate {app}"))
+    if len(heads) <= 1:
+        try:
+            at_head = current.state not in (BEHIND, UNVERSIONED) and not current.unknown
+            diffs = (
+                compare.compare_models(target, source)
+                if at_head
+                else compare.compare_models_on_scratch(target, source)
+            )
+        except NetappsError as exc:
+            diffs = [f"could not compare models with migrations: {exc}"]
+        findings += [
+            (
+                f"models and migrations differ: {diff}",
+                f'netapps revision {app} --autogenerate -m "describe the change"',
+            )
+            for diff in diffs
+        ]
+    return findings
+
+
+def adopt(project: Project, name: str) -> tuple[Target, list[str]]:
+    """Stamp head when the live tables match the models at head; else the differences."""
+    target, source = one(project, name)
+    app = target.name
+    current = status_of(project, target, source)
+    if current.error:
+        raise current.error
+    if current.current:
+        raise UsageError(
+            f"{app} is already versioned (at {', '.join(current.current)}); nothing to adopt"
+        )
+    if not current.user_tables:
+        raise UsageError(f"{app}'s database has no tables; run `netapps migrate {app}` instead")
+    if source.kind != "alembic":
+        raise UsageError(
+            f"{app} is a SQL-file app: adopt needs models to compare with; stamp it explicitly"
+        )
+    differences = compare.compare_models(target, source)
+    if not differences:
+        executor.stamp(target, source, "head")
+    return target, differences
+
+
+def repair(
+    project: Project, name: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> tuple[Target, list[str]]:
+    """Accept edited migration files, under the migration lock; what was accepted."""
+    target, source = one(project, name)
+    if not target.engine.exists(target):
+        return target, []
+    return target, executor.repair(target, source, lock_timeout)
+
+
+# -- backups -------------------------------------------------------------------------------
+def backups(project: Project, name: str) -> tuple[Path, list[backup.BackupFile]]:
+    """The folder of an app's backups, and the backups in it, newest first."""
+    app = project.find(name.partition(":")[0])
+    return backup.backup_dir(project, app.name), backup.list_backups(project, app.name)
+
+
+def check_restore(project: Project, name: str, file: Path) -> Target:
+    """The database ``file`` would be restored into, after checking the file (before anyone
+    is asked, any lock taken or any connection opened)."""
+    target, _source = one(project, name)
+    backup.check_backup_file(target, file.resolve())
+    return target
+
+
+def restore(
+    project: Project, name: str, file: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> Target:
+    """Replace a database with a backup, under the migration lock."""
+    target = check_restore(project, name, file)
+    executor.restore(project, target, file.resolve(), lock_timeout)
+    return target

@@ -1,0 +1,117 @@
+"""What every database engine provides; one subclass per kind of database, in its own module.
+
+An engine owns everything that differs between kinds of database, so that no other module
+asks "is this SQLite?": preparing a connection, the migration lock, where unversioned tables
+are looked for, the version table's DDL, backup and restore (and the backup file's suffix),
+and the no-op fast path's probe. Subclasses register themselves by ``name`` (the URL's
+backend name), as Alembic's ``DefaultImpl`` subclasses register by ``__dialect__``.
+
+Standard library only at import time: the no-op fast path uses the probe without importing
+SQLAlchemy, so SQLAlchemy appears here in annotations only.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from netapps.config import Target
+
+#: Every registered engine, by backend name.
+REGISTRY: dict[str, type[DatabaseEngine]] = {}
+
+
+def who() -> str:
+    """``user@host`` of this process: for the ledger and for a lock's holder."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in some containers
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+class FastLocation:
+    """Where the fast path finds a database: what to show and how to connect."""
+
+    def __init__(self, display: str, connect: dict[str, Any]) -> None:
+        self.display = display
+        self.connect = connect
+
+
+class DatabaseEngine:
+    #: The URL's backend name (``url.get_backend_name()``) this engine serves.
+    name: ClassVar[str] = ""
+    #: The suffix of this engine's backup files.
+    backup_suffix: ClassVar[str] = ""
+    #: URL schemes (``dialect+driver``) the fast path reads itself; others fall back.
+    fast_schemes: ClassVar[frozenset[str]] = frozenset()
+    #: The DB-API placeholder of the fast path's driver.
+    fast_placeholder: ClassVar[str] = "?"
+    #: Whether tables live in schemas of their own (else an app's schemas are mapped away).
+    has_schemas: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            REGISTRY[cls.name] = cls
+
+    # -- connections -----------------------------------------------------------------------
+    def exists(self, target: Target) -> bool:
+        """Whether the database exists at all (looking must not create it)."""
+        return True
+
+    def prepare(self, conn: Connection, target: Target, *, for_migrations: bool) -> None:
+        """Ready a new connection for ``target`` (a tenant's schema, for instance)."""
+
+    def begin_writes(self, conn: Connection) -> None:
+        """From now on, transactions on ``conn`` take the write lock when they begin. Called
+        only while holding the migration lock: reads before it must not queue behind it."""
+
+    def lock(
+        self, conn: Connection, target: Target, timeout: float
+    ) -> AbstractContextManager[None]:
+        """The migration lock of ``target``'s database, held until the block ends."""
+        raise NotImplementedError
+
+    def alembic_options(self) -> dict[str, Any]:
+        """Options for Alembic's ``context.configure`` that this engine needs."""
+        return {}
+
+    # -- schema ----------------------------------------------------------------------------
+    def user_tables(self, conn: Connection, target: Target, ignore: set[str]) -> tuple[str, ...]:
+        """Tables other than ``ignore`` (netapps' own), wherever the app may keep tables."""
+        raise NotImplementedError
+
+    def widen_version_column(self, conn: Connection, table: str, column: str, length: int) -> None:
+        """Make a version table's column hold ``length`` characters (in the caller's
+        transaction); engines that do not enforce lengths do nothing."""
+
+    # -- backups ---------------------------------------------------------------------------
+    def backup(self, target: Target, path: Path) -> bool:
+        """Write a backup of ``target`` to ``path``; False when there is nothing to back up."""
+        raise NotImplementedError
+
+    def restore(self, target: Target, path: Path) -> None:
+        """Replace ``target``'s contents with the backup at ``path``, all or nothing."""
+        raise NotImplementedError
+
+    # -- the no-op fast path (standard library and the plain driver only) ------------------
+    @classmethod
+    def fast_location(
+        cls, text: str, folder: Path, password: str | None, schema: str | None
+    ) -> FastLocation:
+        """Read a URL as the full path would; ValueError when unsure (the fast path then
+        gives up and the full implementation answers)."""
+        raise ValueError(text)
+
+    @classmethod
+    def fast_connect(cls, location: FastLocation) -> Any:
+        """A DB-API connection for reading the version and the ledger."""
+        raise NotImplementedError

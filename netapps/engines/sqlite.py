@@ -1,0 +1,153 @@
+"""SQLite: one file per database (or per tenant).
+
+The migration lock is an exclusive ``flock`` on a file beside the database, which the kernel
+releases when the process dies, even by SIGKILL. Writes queue at BEGIN IMMEDIATE once the
+lock is held. Backups go through SQLite's online backup API, a consistent copy even while
+others read.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from netapps.engines.base import DatabaseEngine, FastLocation, who
+from netapps.errors import LockTimeout
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from netapps.config import Target
+
+_POLL_SECONDS = 0.1
+
+
+def database_file(target: Target) -> Path | None:
+    """The database's file; None for an in-memory database."""
+    database = target.url.database
+    if database in (None, "", ":memory:") or "mode=memory" in str(target.url):
+        return None
+    return Path(str(database))
+
+
+class SqliteEngine(DatabaseEngine):
+    name = "sqlite"
+    backup_suffix = ".db"
+    fast_schemes = frozenset({"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"})
+    fast_placeholder = "?"
+    has_schemas = False
+
+    def alembic_options(self) -> dict[str, Any]:
+        return {
+            # SQLite cannot ALTER most things: Alembic's batch mode copies the table instead.
+            "render_as_batch": True,
+            # appdb.engine made SQLite DDL transactional: Alembic may rely on it.
+            "transactional_ddl": True,
+        }
+
+    def exists(self, target: Target) -> bool:
+        path = database_file(target)
+        return path is None or path.exists()
+
+    def begin_writes(self, conn: Connection) -> None:
+        from appdb.engine import SQLITE_BEGIN  # the option appdb.engine's BEGIN hook reads
+
+        conn.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+
+    def lock(
+        self, conn: Connection, target: Target, timeout: float
+    ) -> AbstractContextManager[None]:
+        path = database_file(target)
+        if path is None:
+            return nullcontext()  # an in-memory database has one connection: nobody to race
+        return file_lock(path, target.name, timeout)
+
+    def user_tables(self, conn: Connection, target: Target, ignore: set[str]) -> tuple[str, ...]:
+        from sqlalchemy import inspect
+
+        # SQLite has no schemas: an app's schemas are mapped away into the one file.
+        return tuple(n for n in inspect(conn).get_table_names() if n not in ignore)
+
+    def backup(self, target: Target, path: Path) -> bool:
+        source = database_file(target)
+        if source is None or not source.exists():
+            return False
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        copy_database(source, path)
+        return True
+
+    def restore(self, target: Target, path: Path) -> None:
+        destination = database_file(target)
+        if destination is None:
+            raise ValueError("an in-memory database cannot be restored")
+        copy_database(path, destination)
+
+    @classmethod
+    def fast_location(
+        cls, text: str, folder: Path, password: str | None, schema: str | None
+    ) -> FastLocation:
+        raw = text.strip().split(":///", 1)
+        if len(raw) != 2 or not raw[1] or raw[1].startswith(":memory:") or schema:
+            raise ValueError(text)
+        path = Path(unquote(raw[1])).expanduser()
+        path = path if path.is_absolute() else (folder / path).resolve()
+        if not path.is_file():
+            raise ValueError(text)  # no database yet: certainly not at head
+        return FastLocation(f"sqlite:///{path}", {"path": path})
+
+    @classmethod
+    def fast_connect(cls, location: FastLocation) -> Any:
+        uri = f"file:{location.connect['path']}?mode=ro"
+        return sqlite3.connect(uri, uri=True, timeout=5)
+
+
+def copy_database(source: Path, destination: Path) -> None:
+    """A consistent copy through SQLite's online backup API (readers may go on meanwhile)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(destination)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+@contextmanager
+def file_lock(database: Path, name: str, timeout: float) -> Iterator[None]:
+    path = database.with_name(database.name + ".migrate.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = (
+                        os.pread(fd, 200, 0).decode(errors="replace").strip() or "holder unknown"
+                    )
+                    raise LockTimeout(
+                        f"{name}: another migrator holds the migration lock on {database} "
+                        f"({holder}) and did not release it within {timeout:g} s; wait for it, "
+                        "or raise --lock-timeout"
+                    ) from None
+                time.sleep(_POLL_SECONDS)
+        os.ftruncate(fd, 0)
+        os.pwrite(
+            fd, f"{who()} pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0
+        )
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
