@@ -54,7 +54,9 @@ Guard = Callable[[Situation], list[Finding]]
 
 
 def multiple_heads(s: Situation) -> list[Finding]:
-    if len(s.heads) <= 1:
+    # Migrating to a named revision is fine with several heads (as in Alembic); migrating to
+    # "head" cannot be planned at all, and resolving it already refuses with this advice.
+    if len(s.heads) <= 1 or s.purpose == "migrate":
         return []
     return [
         Finding(

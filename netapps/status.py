@@ -82,7 +82,9 @@ def status_of(project: Project, target: Target, source: Source) -> AppStatus:
     )
     status.unknown = tuple(r for r in status.current if r not in source.by_id)
     status.edited = edited_revisions(source, status.ledger, status.current)
-    situation = guards.Situation(project, target, source, state, heads=status.heads)
+    situation = guards.Situation(
+        project, target, source, state, purpose="check", heads=status.heads
+    )
     for finding in guards.findings(situation):
         if finding.guard in _STATE_OF_GUARD:
             status.state = _STATE_OF_GUARD[finding.guard]

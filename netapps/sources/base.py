@@ -102,7 +102,7 @@ class Source:
             if rev in seen:
                 continue
             seen.add(rev)
-            stack.extend(p for p in by_id[rev].parents if p in by_id)
+            stack.extend(p for p in (*by_id[rev].parents, *by_id[rev].dependencies) if p in by_id)
         return seen
 
     def resolve(self, spec: str, current: tuple[str, ...]) -> str | None:
@@ -198,7 +198,8 @@ def _topological(revisions: list[Revision]) -> list[Revision]:
     while remaining:
         progressed = False
         for rid in list(remaining):
-            if all(p in done or p not in by_id for p in by_id[rid].parents):
+            needs = (*by_id[rid].parents, *by_id[rid].dependencies)
+            if all(p in done or p not in by_id for p in needs):
                 placed.append(by_id[rid])
                 done.add(rid)
                 remaining.remove(rid)

@@ -57,6 +57,9 @@ class Revision:
     parents: tuple[str, ...]
     path: Path
     checksum: str
+    #: Alembic's ``depends_on``: revisions that must be applied first, though not parents (a
+    #: revision on another branch). Planning follows them; heads do not.
+    dependencies: tuple[str, ...] = ()
     known: Details | None = field(default=None, compare=False, repr=False)
 
     @cached_property
@@ -120,10 +123,26 @@ def _literal(node: ast.expr | None) -> object:
     return ast.literal_eval(node)
 
 
-# `revision = "..."` and `down_revision = ...` at the start of a line, as Alembic writes them.
+#: The assignments that place a revision in the graph.
+_GRAPH_NAMES = ("revision", "down_revision", "depends_on")
+
+# `revision = "..."`, `down_revision = ...` and `depends_on = ...` at the start of a line, as
+# Alembic writes them.
 _HEADER = re.compile(
-    r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*([^\n#]+?)\s*(?:#.*)?$", re.MULTILINE
+    r"^(revision|down_revision|depends_on)\s*(?::[^=\n]*)?=\s*([^\n#]+?)\s*(?:#.*)?$",
+    re.MULTILINE,
 )
+
+
+def _ids(value: object, path: Path, name: str) -> tuple[str, ...]:
+    """None, a string, or a tuple/list of strings: as Alembic accepts them."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RevisionFileError(f"{path}: {name} must be a string, a tuple of strings or None")
 
 
 def read_alembic_ids(path: Path) -> Revision:
@@ -139,11 +158,15 @@ def read_alembic_ids(path: Path) -> Revision:
             found[name] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             return read_alembic_file(path)
-    revision, down = found.get("revision"), found.get("down_revision")
-    if not isinstance(revision, str) or not (down is None or isinstance(down, (str, tuple, list))):
+    revision = found.get("revision")
+    if not isinstance(revision, str):
         return read_alembic_file(path)
-    parents = () if down is None else (down,) if isinstance(down, str) else tuple(map(str, down))
-    return Revision(id=revision, parents=parents, path=path, checksum=checksum(data))
+    try:
+        parents = _ids(found.get("down_revision"), path, "down_revision")
+        dependencies = _ids(found.get("depends_on"), path, "depends_on")
+    except RevisionFileError:
+        return read_alembic_file(path)
+    return Revision(revision, parents, path, checksum(data), dependencies=dependencies)
 
 
 def read_alembic_file(path: Path) -> Revision:
@@ -168,7 +191,7 @@ def read_alembic_file(path: Path) -> Revision:
             lines = lines or text.splitlines()
             functions[node.name] = "\n".join(lines[node.lineno - 1 : node.end_lineno])
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            if isinstance(target, ast.Name) and target.id in _GRAPH_NAMES:
                 try:
                     values[target.id] = _literal(value)
                 except ValueError:
@@ -178,16 +201,8 @@ def read_alembic_file(path: Path) -> Revision:
     revision = values.get("revision")
     if not isinstance(revision, str):
         raise RevisionFileError(f'{path}: no `revision = "..."` line; is this a migration file?')
-    down = values.get("down_revision")
-    parents: tuple[str, ...]
-    if down is None:
-        parents = ()
-    elif isinstance(down, str):
-        parents = (down,)
-    elif isinstance(down, (tuple, list)):
-        parents = tuple(str(p) for p in down)
-    else:
-        raise RevisionFileError(f"{path}: down_revision must be a string, a tuple or None")
+    parents = _ids(values.get("down_revision"), path, "down_revision")
+    dependencies = _ids(values.get("depends_on"), path, "depends_on")
     docstring = ast.get_docstring(tree) or ""
     message = docstring.strip().splitlines()[0] if docstring.strip() else ""
     return Revision(
@@ -195,6 +210,7 @@ def read_alembic_file(path: Path) -> Revision:
         parents=parents,
         path=path,
         checksum=checksum(data),
+        dependencies=dependencies,
         known=Details(
             message=message,
             destructive_up=destructive_operations(functions.get("upgrade", "")),
