@@ -36,6 +36,20 @@ METADATA_ONLY = "netapps_metadata_only"
 
 
 def run_alembic_env(metadata: MetaData) -> None:
+    from alembic.util import CommandError
+
+    from netapps.errors import NetappsError
+
+    try:
+        _run_env(metadata)
+    except NetappsError as exc:
+        if context.config.attributes.get(TARGET) is not None:
+            raise  # netapps started this run: it reports the error itself
+        # Typed as plain `alembic`: Alembic prints a CommandError as one "FAILED:" line.
+        raise CommandError(str(exc)) from None
+
+
+def _run_env(metadata: MetaData) -> None:
     config = context.config
     config.attributes[METADATA] = metadata
     if config.attributes.get(METADATA_ONLY):
