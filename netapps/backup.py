@@ -11,13 +11,17 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from netapps import engines
 from netapps.config import Project, Target
-from netapps.engines.base import REGISTRY
 from netapps.errors import UsageError
 
 DEFAULT_KEEP = 10
-#: Every engine's backup suffix: the files this module lists and prunes.
-_SUFFIXES = frozenset(cls.backup_suffix for cls in REGISTRY.values())
+
+
+def _suffixes() -> frozenset[str]:
+    """Every engine's backup suffix: the files this module lists and prunes."""
+    found = (engines.engine_class(name) for name in engines.names())
+    return frozenset(cls.backup_suffix for cls in found if cls is not None)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def make_backup(
 
 
 def _prune(folder: Path, keep: int) -> None:
-    files = sorted((p for p in folder.iterdir() if p.suffix in _SUFFIXES), reverse=True)
+    files = sorted((p for p in folder.iterdir() if p.suffix in _suffixes()), reverse=True)
     for old in files[keep:]:
         old.unlink(missing_ok=True)
 
@@ -77,7 +81,7 @@ def list_backups(project: Project, app: str) -> list[BackupFile]:
         return []
     found = []
     for path in sorted(folder.rglob("*"), key=lambda p: p.name, reverse=True):
-        if path.suffix in _SUFFIXES:
+        if path.suffix in _suffixes():
             stat = path.stat()
             found.append(
                 BackupFile(path, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))

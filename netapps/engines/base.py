@@ -12,9 +12,7 @@ SQLAlchemy, so SQLAlchemy appears here in annotations only.
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,6 +28,9 @@ REGISTRY: dict[str, type[DatabaseEngine]] = {}
 
 def who() -> str:
     """``user@host`` of this process: for the ledger and for a lock's holder."""
+    import getpass
+    import socket
+
     try:
         user = getpass.getuser()
     except Exception:  # no user name in some containers

@@ -10,8 +10,6 @@ line); a restore runs in one psql transaction.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
 import zlib
 from collections.abc import Iterator
@@ -97,6 +95,9 @@ class PostgresEngine(DatabaseEngine):
         )
 
     def backup(self, target: Target, path: Path) -> bool:
+        import shutil
+        import subprocess
+
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:
             raise BackupError(
@@ -120,6 +121,9 @@ class PostgresEngine(DatabaseEngine):
     def restore(self, target: Target, path: Path) -> None:
         """Replace the database's contents with the dump's, all in one transaction: a
         failure leaves the database exactly as it was."""
+        import shutil
+        import subprocess
+
         pg_restore, psql = shutil.which("pg_restore"), shutil.which("psql")
         if pg_restore is None or psql is None:
             raise BackupError(
