@@ -15,7 +15,7 @@ from netapps.engines import engine_for
 from netapps.engines.base import DatabaseEngine
 from netapps.errors import ConfigError, UnknownAppError
 from netapps.settings import CONFIG_FILE
-from netapps.urls import check_reachable_path, is_memory_sqlite, mask, parse_url
+from netapps.urls import mask, parse_url
 
 Kind = Literal["alembic", "sql"]
 
@@ -116,15 +116,14 @@ class Project:
         )
         if tenant is None and app.tenants:
             tenant = app.tenants[0]
-        url = parse_url(choice.text, what=f"{app.name} ({choice.source})")
-        engine_for(url, what=f"{app.name} ({choice.source})")  # refused before anything runs
+        what = f"{app.name} ({choice.source})"
+        url = parse_url(choice.text, what=what)
+        engine = engine_for(url, what=what)  # an unsupported kind is refused before anything runs
         # The environment's password variable fills in a URL that has none, wherever the URL
         # came from (an override without a password still gets it).
         if choice.password and url.password is None:
             url = url.set(password=choice.password)
-        if url.get_backend_name() == "sqlite" and url.database and not is_memory_sqlite(url):
-            url = url.set(database=str(settings.sqlite_file(url.database, app.folder)))
-        check_reachable_path(url, app=app.name)
+        url = engine.prepare_url(url, app.folder, what=what)
         return Target(
             app=app,
             url=url,

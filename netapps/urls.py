@@ -1,9 +1,9 @@
-"""Database URLs: parsing with a clear error, masking, SQLite paths and driver checks."""
+"""Database URLs: parsing with a clear error, masking and driver checks. What a URL means for
+one kind of database (a SQLite file's path, say) is its engine's business (netapps.engines)."""
 
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -34,10 +34,6 @@ def parse_url(text: str, *, what: str) -> URL:
             "expected dialect+driver://user@host:port/database or sqlite:///path.db"
         ) from None
     check_dialect(url, what=what)
-    if url.get_backend_name() == "sqlite" and url.database in (None, ""):
-        raise UsageError(
-            f"{what}: SQLite URL {mask_text(text)!r} names no file; use sqlite:///./name.db"
-        )
     return url
 
 
@@ -60,30 +56,6 @@ def driver_name(url: URL) -> str:
     """The driver, as SQLAlchemy itself chooses it: a bare ``postgresql://`` means the
     dialect's default driver (psycopg 3 since SQLAlchemy 2.1), not a guess of ours."""
     return str(url.get_dialect().driver)
-
-
-def is_sqlite(url: URL) -> bool:
-    return url.get_backend_name() == "sqlite"
-
-
-def is_memory_sqlite(url: URL) -> bool:
-    return is_sqlite(url) and (url.database in (None, "", ":memory:") or "mode=memory" in str(url))
-
-
-def sqlite_path(url: URL) -> Path | None:
-    if not is_sqlite(url) or is_memory_sqlite(url) or url.database is None:
-        return None
-    return Path(url.database)
-
-
-def check_reachable_path(url: URL, *, app: str) -> None:
-    """A SQLite file may not exist yet, but its folder must: SQLite would fail obscurely."""
-    path = sqlite_path(url)
-    if path is not None and not path.parent.is_dir():
-        raise UnreachableError(
-            f"{app}: the folder of SQLite database {path} does not exist; "
-            "create it or point the URL at an existing folder"
-        )
 
 
 def check_dialect(url: URL, *, what: str) -> None:

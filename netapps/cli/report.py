@@ -79,7 +79,7 @@ def apps_json(rows: list[tuple[App, Target | None, str]]) -> list[dict[str, Any]
             "label": app.label,
             "folder": str(app.folder),
             "kind": app.kind,
-            "engine": target.url.get_backend_name() if target else None,
+            "engine": target.engine.name if target else None,
             "url": target.display_url if target else None,
             "url_source": target.source if target else None,
             "tenants": list(app.tenants),
@@ -101,7 +101,7 @@ def apps_table(project: Project, rows: list[tuple[App, Target | None, str]]) -> 
             escape(app.name),
             escape(shown_path(app.folder, project.root)),
             app.kind,
-            target.url.get_backend_name() if target else "?",
+            target.engine.name if target else "?",
             database,
             escape(target.source) if target else "",
         )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+    from sqlalchemy.engine import URL
 
     from netapps.config import Target
 
@@ -62,6 +63,12 @@ class DatabaseEngine:
         super().__init_subclass__(**kwargs)
         if cls.name:
             REGISTRY[cls.name] = cls
+
+    # -- URLs ------------------------------------------------------------------------------
+    def prepare_url(self, url: URL, folder: Path, *, what: str) -> URL:
+        """The URL as this engine uses it for an app in ``folder`` (``what`` names it in
+        errors): complete it, or refuse one that cannot work."""
+        return url
 
     # -- connections -----------------------------------------------------------------------
     def exists(self, target: Target) -> bool:

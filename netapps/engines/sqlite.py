@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from netapps.engines.base import DatabaseEngine, FastLocation, who
-from netapps.errors import LockTimeout
+from netapps.errors import LockTimeout, UnreachableError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+    from sqlalchemy.engine import URL
 
     from netapps.config import Target
 
@@ -51,6 +52,26 @@ class SqliteEngine(DatabaseEngine):
             # appdb.engine made SQLite DDL transactional: Alembic may rely on it.
             "transactional_ddl": True,
         }
+
+    def prepare_url(self, url: URL, folder: Path, *, what: str) -> URL:
+        """Relative paths mean "in the app's folder", from any current directory; the file
+        may not exist yet, but its folder must (SQLite would fail obscurely)."""
+        from netapps.settings import sqlite_file
+        from netapps.urls import mask
+
+        if url.database in (None, ""):
+            raise UsageError(
+                f"{what}: SQLite URL {mask(url)!r} names no file; use sqlite:///./name.db"
+            )
+        if url.database == ":memory:" or "mode=memory" in str(url):
+            return url
+        path = sqlite_file(str(url.database), folder)
+        if not path.parent.is_dir():
+            raise UnreachableError(
+                f"{what}: the folder of SQLite database {path} does not exist; "
+                "create it or point the URL at an existing folder"
+            )
+        return url.set(database=str(path))
 
     def exists(self, target: Target) -> bool:
         path = database_file(target)
