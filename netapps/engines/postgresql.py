@@ -26,8 +26,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from netapps.config import Target
+    from netapps.settings import Timeouts
 
 _POLL_SECONDS = 0.1
+#: SQLSTATE of a statement cancelled by lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def advisory_key(name: str) -> int:
@@ -63,6 +66,43 @@ class PostgresEngine(DatabaseEngine):
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         conn.exec_driver_sql(f"SET search_path TO {schema}")
         conn.commit()
+
+    def set_timeouts(self, conn: Connection, timeouts: Timeouts) -> None:
+        # Session-wide on the one connection that runs the whole migration: every statement
+        # of every migration gets them, and the session ends with the run.
+        conn.exec_driver_sql(f"SET lock_timeout = {int(timeouts.ddl_lock_timeout * 1000)}")
+        conn.exec_driver_sql(f"SET statement_timeout = {int(timeouts.statement_timeout * 1000)}")
+        conn.commit()
+
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        seen: BaseException | None = exc
+        while seen is not None:
+            for candidate in (seen, getattr(seen, "orig", None)):
+                if getattr(candidate, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                    return True
+            seen = seen.__cause__ or seen.__context__
+        return False
+
+    def lock_blockers(self, conn: Connection, target: Target) -> str:
+        """The oldest other transaction holding a table lock in this database."""
+        if conn.in_transaction():
+            conn.rollback()
+        row = conn.exec_driver_sql(
+            "SELECT a.pid, a.application_name, a.usename, a.state, "
+            "extract(epoch FROM now() - a.xact_start) AS age "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.granted AND l.locktype = 'relation' AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL "
+            "ORDER BY a.xact_start LIMIT 1"
+        ).first()
+        conn.commit()
+        if row is None:
+            return ""
+        return (
+            f"PostgreSQL pid {row.pid} (application '{row.application_name}', user "
+            f"{row.usename}, {row.state}), its transaction open for {float(row.age):.0f} s"
+        )
 
     def lock(
         self, conn: Connection, target: Target, timeout: float
