@@ -66,6 +66,23 @@ def column_type(type_name: ast.TypeName) -> ColumnType:
     return ColumnType(name, tuple(mods), array=bool(type_name.arrayBounds))
 
 
+def has_using(definition: ast.ColumnDef, column: str) -> bool:
+    """Whether ``ALTER COLUMN column TYPE ... USING expr`` computes anything: a USING that is
+    the column itself, or the column cast to the new type, is the same as no USING (PostgreSQL
+    then decides the rewrite on the types alone)."""
+    expr = definition.raw_default
+    if expr is None:
+        return False
+    if isinstance(expr, ast.TypeCast) and expr.typeName is not None:
+        new = column_type(definition.typeName) if definition.typeName else None
+        if new is not None and column_type(expr.typeName) == new:
+            expr = expr.arg
+    if isinstance(expr, ast.ColumnRef):
+        fields = [getattr(f, "sval", None) for f in expr.fields or ()]
+        return fields[-1:] != [column]
+    return True
+
+
 @dataclass(frozen=True)
 class TypeChange:
     old: ColumnType | None  # None: the column's type before is not known

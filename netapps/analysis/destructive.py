@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from pglast import ast, enums
 
 from netapps.analysis.catalog import StatementView
-from netapps.analysis.coltypes import column_type, compare
+from netapps.analysis.coltypes import column_type, compare, has_using
 from netapps.analysis.findings import Effect, Finding
 from netapps.analysis.parse import function_names, qualified, qualified_names
 from netapps.analysis.rules import AT, OBJ, MigrationView
@@ -234,7 +234,7 @@ def _alter_table(view: MigrationView, sv: StatementView) -> Iterator[Finding]:
             change = compare(
                 sv.before.column_type(table, cmd.name),
                 column_type(definition.typeName),
-                using=definition.raw_default is not None,
+                using=has_using(definition, cmd.name),
             )
             if change.lossy:
                 yield _finding(

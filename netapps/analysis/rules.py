@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pglast import ast, enums
 
 from netapps.analysis.catalog import StatementView
-from netapps.analysis.coltypes import column_type, compare
+from netapps.analysis.coltypes import column_type, compare, has_using
 from netapps.analysis.findings import Category, Effect, Finding
 from netapps.analysis.parse import function_names, qualified, qualified_names, string_constants
 from netapps.analysis.render import RenderedMigration
@@ -298,7 +298,7 @@ def column_type_rewrite(view: MigrationView, options: LintOptions) -> Iterator[F
             change = compare(
                 sv.before.column_type(table, cmd.name),
                 column_type(definition.typeName),
-                using=definition.raw_default is not None,
+                using=has_using(definition, cmd.name),
             )
             if change.rewrites:
                 yield view.finding(
