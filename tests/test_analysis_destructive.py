@@ -73,6 +73,31 @@ def test_opaque_statements_are_reported(tmp_path: Path, sql: str, rule: str) -> 
     assert (rule, "opaque") in verdicts(tmp_path, sql)
 
 
+def test_do_blocks_static_sql_is_classified_and_dynamic_sql_is_opaque(tmp_path: Path) -> None:
+    static = verdicts(
+        tmp_path / "static",
+        "DO $$\nBEGIN\n  IF EXISTS (SELECT 1 FROM accounts) THEN\n"
+        "    ALTER TABLE accounts DROP COLUMN email;\n  END IF;\nEND\n$$;",
+    )
+    assert static == [("drop-column", "destroys-data")]
+    both = destructive_findings(
+        sql_app(
+            tmp_path / "both",
+            "DO $$ BEGIN DELETE FROM owners; EXECUTE 'TRUNCATE ' || 'accounts'; END $$;",
+        ),
+        "sql",
+        ["002"],
+    )
+    assert [(f.rule, f.effect) for f in both] == [
+        ("delete-all-rows", "destroys-data"),
+        ("opaque-statement", "opaque"),
+    ]
+    assert both[0].message.startswith("in a DO block: ")
+    assert both[0].statement.startswith("DO $$")
+    harmless = "DO $$ BEGIN INSERT INTO owners (id) VALUES (1); END $$;"
+    assert verdicts(tmp_path / "harmless", harmless) == []
+
+
 def test_a_statement_after_an_unparseable_one_is_still_classified(tmp_path: Path) -> None:
     found = verdicts(tmp_path, "CREATE TABLE t2 (a int) WITHOUT ROWID;\nDROP TABLE owners;")
     assert ("drop-table", "destroys-data") in found

@@ -6,11 +6,12 @@ category "destructive" and an effect):
 * destroys-data: DROP TABLE / DROP COLUMN / DROP SCHEMA, any DROP ... CASCADE, TRUNCATE,
   DELETE without WHERE, a column type change that narrows (varchar(50) -> varchar(3), numeric
   precision or scale down, text -> varchar(n), bigint -> int), converts between unrelated types,
-  or has a USING expression;
+  or has a USING expression that computes something (``USING col::newtype`` is no USING);
 * rewrites-data: UPDATE without WHERE, DELETE with a WHERE (selected rows), MERGE;
-* opaque: what cannot be judged from the SQL text: DO blocks and CALL (their SQL is built or
-  chosen at run time), a SELECT that calls a function we do not know, a statement the parser
-  rejects, and any statement kind this module does not classify. A reviewer must read those.
+* opaque: what cannot be judged from the SQL text: dynamic SQL in a DO block (EXECUTE; the
+  block's static statements are parsed and classified like any other), CALL, a SELECT that
+  calls a function we do not know, a statement the parser rejects, and any statement kind this
+  module does not classify. A reviewer must read those.
 
 Statements on a table created earlier in the same migration are not destructive: it held no
 data before the migration.
@@ -25,8 +26,10 @@ filtered DELETE reach other tables.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
+import pglast
 from pglast import ast, enums
 
 from netapps.analysis.catalog import StatementView
@@ -323,17 +326,101 @@ def _merge(view: MigrationView, sv: StatementView) -> Iterator[Finding]:
     )
 
 
-def _opaque_call(view: MigrationView, sv: StatementView) -> Iterator[Finding]:
-    node = sv.statement.node
-    kind = "DO block" if isinstance(node, ast.DoStmt) else "CALL of a procedure"
+def _call(view: MigrationView, sv: StatementView) -> Iterator[Finding]:
     yield _finding(
         view,
         sv,
         "opaque-statement",
         "opaque",
-        f"{kind}: the SQL it runs is chosen or built at run time",
+        "CALL of a procedure: what it runs is defined elsewhere",
         "move its DDL and data changes into plain statements, or review it by hand",
     )
+
+
+def _do_block(view: MigrationView, sv: StatementView) -> Iterator[Finding]:
+    """A DO block's static SQL is parsed (PL/pgSQL, by pglast) and classified like any
+    statement, whatever IF it sits in; dynamic SQL (EXECUTE) and other languages are opaque."""
+    node = sv.statement.node
+    assert isinstance(node, ast.DoStmt)
+    inner = plpgsql_statements(node)
+    if inner is None:
+        yield _finding(
+            view,
+            sv,
+            "opaque-statement",
+            "opaque",
+            "DO block whose body cannot be read (not PL/pgSQL, or it does not parse)",
+            "move its DDL and data changes into plain statements, or review it by hand",
+        )
+        return
+    sql_texts, dynamic = inner
+    for text in sql_texts:
+        try:
+            nodes = [raw.stmt for raw in pglast.parse_sql(text) if raw.stmt is not None]
+        except pglast.Error:
+            dynamic = True
+            continue
+        for inner_node in nodes:
+            statement = dataclasses.replace(sv.statement, node=inner_node)
+            inner_view = dataclasses.replace(sv, statement=statement)
+            for finding in classify(view, inner_view):
+                yield dataclasses.replace(finding, message=f"in a DO block: {finding.message}")
+    if dynamic:
+        yield _finding(
+            view,
+            sv,
+            "opaque-statement",
+            "opaque",
+            "DO block runs dynamic SQL (EXECUTE): the statement is built at run time",
+            "write the statements out, or review the block by hand",
+        )
+
+
+def plpgsql_statements(node: ast.DoStmt) -> tuple[list[str], bool] | None:
+    """(the static SQL statements in a DO block's body, whether it also runs dynamic SQL), or
+    None when the body is not PL/pgSQL that parses."""
+    body: str | None = None
+    language = "plpgsql"
+    for arg in node.args or ():
+        if isinstance(arg, ast.DefElem) and isinstance(arg.arg, ast.String):
+            if arg.defname == "as":
+                body = arg.arg.sval
+            elif arg.defname == "language":
+                language = (arg.arg.sval or "").lower()
+    if body is None or language != "plpgsql":
+        return None
+    tag = "$netapps_do$"
+    if tag in body:
+        return None
+    wrapper = (
+        f"CREATE FUNCTION pg_temp.do_block() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
+    )
+    try:
+        tree = pglast.parse_plpgsql(wrapper)
+    except pglast.Error:
+        return None
+    statements: list[str] = []
+    dynamic = False
+
+    def walk(item: object) -> None:
+        nonlocal dynamic
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "PLpgSQL_stmt_execsql":
+                    query = value.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
+                    if isinstance(query, str):
+                        statements.append(query)
+                elif key in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors") or (
+                    key == "PLpgSQL_stmt_open" and "dynquery" in value
+                ):
+                    dynamic = True
+                walk(value)
+        elif isinstance(item, list):
+            for element in item:
+                walk(element)
+
+    walk(tree)
+    return statements, dynamic
 
 
 def _select(view: MigrationView, sv: StatementView) -> Iterator[Finding]:
@@ -356,7 +443,7 @@ CLASSIFIERS: tuple[tuple[type[ast.Node], Classifier], ...] = (
     (ast.DeleteStmt, _delete),
     (ast.UpdateStmt, _update),
     (ast.MergeStmt, _merge),
-    (ast.DoStmt, _opaque_call),
-    (ast.CallStmt, _opaque_call),
+    (ast.DoStmt, _do_block),
+    (ast.CallStmt, _call),
     (ast.SelectStmt, _select),
 )
