@@ -162,6 +162,10 @@ def test_missing_lock_timeout_is_a_parameter(tmp_path: Path) -> None:
     assert rules_of(tmp_path / "b", migration, runner_sets_lock_timeout=True) == []
     with_timeout = "SET LOCAL lock_timeout = '5s';\n" + migration
     assert rules_of(tmp_path / "c", with_timeout, runner_sets_lock_timeout=False) == []
+    disabled = "SET lock_timeout = 0;\n" + migration
+    assert rules_of(tmp_path / "z", disabled, runner_sets_lock_timeout=False) == [
+        "missing-lock-timeout"
+    ]
     via_set_config = "SELECT set_config('lock_timeout', '5s', true);\n" + migration
     assert rules_of(tmp_path / "d", via_set_config, runner_sets_lock_timeout=False) == []
     # A migration that only creates new tables needs no timeout.

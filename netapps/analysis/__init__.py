@@ -25,7 +25,14 @@ from netapps.analysis.baseline import (
     split,
 )
 from netapps.analysis.findings import Finding
-from netapps.analysis.render import RenderedMigration, list_migrations, render_app, render_migration
+from netapps.analysis.render import (
+    RenderedMigration,
+    RenderError,
+    list_migrations,
+    migration_sql,
+    render_app,
+    render_migration,
+)
 from netapps.analysis.rules import RULES, LintOptions
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "BaselineError",
     "Finding",
     "LintOptions",
+    "RenderError",
     "RenderedMigration",
     "Split",
     "analyse_app",
@@ -45,6 +53,7 @@ __all__ = [
     "lint_app",
     "list_migrations",
     "load_baseline",
+    "migration_sql",
     "render_app",
     "render_baseline",
     "render_migration",

@@ -98,6 +98,17 @@ def render_migration(
     )
 
 
+def migration_sql(folder: Path, kind: Kind, migration_id: str, direction: Direction = "up") -> str:
+    """The PostgreSQL SQL that one migration (a revision id, or a SQL version) runs."""
+    for ref in list_migrations(folder, kind):
+        if ref.id == migration_id:
+            rendered = render_migration(folder, ref, kind, direction)
+            if rendered.error is not None:
+                raise RenderError(f"{ref.path}: cannot be rendered offline: {rendered.error}")
+            return rendered.sql
+    raise RenderError(f"{folder}: no migration {migration_id!r}")
+
+
 def render_app(folder: Path, kind: Kind, direction: Direction = "up") -> list[RenderedMigration]:
     """Every migration of the app rendered for PostgreSQL, base first."""
     return [render_migration(folder, ref, kind, direction) for ref in list_migrations(folder, kind)]

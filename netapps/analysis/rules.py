@@ -533,7 +533,14 @@ def takes_table_lock(sv: StatementView) -> str | None:
 
 def sets_lock_timeout(node: ast.Node | None) -> bool:
     if isinstance(node, ast.VariableSetStmt):
-        return (node.name or "").lower() == "lock_timeout"
+        if (node.name or "").lower() != "lock_timeout":
+            return False
+        values = [
+            getattr(getattr(arg, "val", None), "ival", None)
+            or getattr(getattr(arg, "val", None), "sval", None)
+            for arg in node.args or ()
+        ]
+        return bool(values) and values[0] not in (None, 0, "0")  # 0 or DEFAULT: no timeout
     if isinstance(node, ast.SelectStmt):
         return "set_config" in set(function_names(node)) and "lock_timeout" in set(
             string_constants(node)
