@@ -123,6 +123,16 @@ CASES = [
         "CREATE TABLE t2 (a int, b int);\nALTER TABLE t2 DROP COLUMN b;",
     ),
     (
+        "rewrite-maintenance",
+        "VACUUM FULL accounts;",
+        "VACUUM (ANALYZE) accounts;",
+    ),
+    (
+        "rewrite-maintenance",
+        "CLUSTER accounts USING ix_accounts_name;",
+        "CREATE TABLE t2 (a int);\nCREATE INDEX ix_t2 ON t2 (a);\nCLUSTER t2 USING ix_t2;",
+    ),
+    (
         "drop-table-in-use",
         "DROP TABLE owners;",
         "CREATE TABLE scratch (a int);\nDROP TABLE scratch;",
@@ -141,6 +151,23 @@ def test_rule_flags_and_passes_its_safe_twin(
 def test_every_registered_rule_has_a_case() -> None:
     covered = {case[0] for case in CASES} | {"missing-lock-timeout"}
     assert set(RULES) == covered
+
+
+def test_create_table_if_not_exists_of_an_existing_table_is_not_new(tmp_path: Path) -> None:
+    rules = rules_of(
+        tmp_path,
+        "CREATE TABLE IF NOT EXISTS accounts (id integer);\n"
+        "CREATE INDEX ix_accounts_email ON accounts (email);",
+    )
+    assert rules == ["create-index-non-concurrently"]
+
+
+def test_a_new_table_renamed_stays_new(tmp_path: Path) -> None:
+    rules = rules_of(
+        tmp_path,
+        "CREATE TABLE t2 (a int);\nALTER TABLE t2 RENAME TO t3;\nCREATE INDEX i ON t3 (a);",
+    )
+    assert rules == []
 
 
 def test_not_valid_then_validate_in_a_later_migration_is_not_flagged(tmp_path: Path) -> None:

@@ -53,7 +53,8 @@ class Catalog:
     def apply(self, node: ast.Node | None) -> None:
         """Change the catalog as ``node`` would change the database."""
         if isinstance(node, ast.CreateStmt):
-            self._create(node)
+            if not (node.if_not_exists and qualified(node.relation) in self.tables):
+                self._create(node)
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             name = qualified(node.into.rel)
             self.tables[name] = Table(name)
@@ -161,9 +162,18 @@ def replay(catalog: Catalog, statements: Iterable[Statement]) -> list[StatementV
             StatementView(statement, catalog.copy(), frozenset(new_tables), frozenset(new_indexes))
         )
         node = statement.node
+        existed = isinstance(node, ast.CreateStmt) and qualified(node.relation) in catalog.tables
         catalog.apply(node)
         if isinstance(node, ast.CreateStmt):
-            new_tables.add(qualified(node.relation))
+            if not (node.if_not_exists and existed):  # IF NOT EXISTS of a table that exists
+                new_tables.add(qualified(node.relation))
+        elif (
+            isinstance(node, ast.RenameStmt)
+            and node.renameType == enums.ObjectType.OBJECT_TABLE
+            and qualified(node.relation) in new_tables
+            and node.newname
+        ):
+            new_tables.add(f"{qualified(node.relation).partition('.')[0]}.{node.newname}")
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             new_tables.add(qualified(node.into.rel))
         elif isinstance(node, ast.IndexStmt) and node.idxname:

@@ -475,6 +475,34 @@ def drop_table(view: MigrationView, options: LintOptions) -> Iterator[Finding]:
                 )
 
 
+@rule("rewrite-maintenance")
+def rewrite_maintenance(view: MigrationView, options: LintOptions) -> Iterator[Finding]:
+    for sv in view.statements:
+        node = sv.statement.node
+        tables: list[str] = []
+        if isinstance(node, ast.VacuumStmt) and any(
+            isinstance(o, ast.DefElem) and o.defname == "full" for o in node.options or ()
+        ):
+            tables = [
+                qualified(r.relation) for r in node.rels or () if isinstance(r, ast.VacuumRelation)
+            ]
+            command = "VACUUM FULL"
+        elif isinstance(node, ast.ClusterStmt) and node.relation is not None:
+            tables, command = [qualified(node.relation)], "CLUSTER"
+        for table in tables:
+            if sv.existing(table):
+                yield view.finding(
+                    sv,
+                    "rewrite-maintenance",
+                    message=f"{command} rewrites existing table {table}",
+                    table=table,
+                    lock=ACCESS_EXCLUSIVE,
+                    why="blocks reads and writes for as long as the whole table is copied",
+                    recipe="leave it out of migrations; plain VACUUM runs without blocking, "
+                    "and pg_repack rewrites a table without a long lock",
+                )
+
+
 def lock_mode(node: ast.Node | None) -> str:
     """The strongest table lock a statement takes (ALTER TABLE: the strongest of its
     commands)."""
