@@ -151,6 +151,11 @@ def test_migration_sql_of_one_migration() -> None:
     assert "CREATE SCHEMA IF NOT EXISTS core;" in sap  # PostgreSQL, though dev is SQLite
     with pytest.raises(RenderError):
         migration_sql(APP_FOLDERS["sap"], "alembic", "999_nothing")
+    with pytest.raises(RenderError, match="no migration '999'"):
+        lint_app(APP_FOLDERS["salesforce"], "sql", ["999"])
+    assert lint_app(APP_FOLDERS["salesforce"], "sql", ["2"]) == lint_app(
+        APP_FOLDERS["salesforce"], "sql", ["002"]
+    )
 
 
 def test_paths_are_relative_to_the_app_folder() -> None:

@@ -20,6 +20,7 @@ from netapps.analysis.render import (
     Direction,
     Kind,
     RenderedMigration,
+    RenderError,
     list_migrations,
     render_migration,
 )
@@ -86,7 +87,7 @@ class AppAnalysis:
             ]
             if not match:
                 known = ", ".join(ref.id for ref in self.refs)
-                raise KeyError(f"{self.folder}: no migration {wanted!r} (known: {known})")
+                raise RenderError(f"{self.folder}: no migration {wanted!r} (known: {known})")
             chosen.extend(match)
         return chosen
 
