@@ -231,9 +231,8 @@ def test_status_exits_non_zero_when_it_cannot_tell(
 
 
 # -- 8. the plan is the one that runs: Alembic's depends_on is planned and guarded ---------
-DEPENDENCY = '''"""drop a scratch table, on a branch of its own"""
+DEPENDENCY = '''"""drop a leftover table, on a branch of its own"""
 from alembic import op
-import sqlalchemy as sa
 
 revision = "002_scratch"
 down_revision = None
@@ -242,8 +241,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table("scratch", sa.Column("id", sa.Integer, primary_key=True))
-    op.drop_table("scratch")
+    # A table an earlier release may have left behind: dropping it loses its rows.
+    op.execute("DROP TABLE IF EXISTS legacy_import")
 
 
 def downgrade() -> None:

@@ -126,14 +126,14 @@ def plan_command(
     """Exactly what migrate would run, per app, in order; touches nothing."""
     reports = commands.plan(_project(), apps, to, sql)
     if json_output:
-        document = report.plan_json([r.plan for r in reports])
+        document = report.plan_json(reports)
         if sql:
             for entry, item in zip(document, reports, strict=True):
                 entry["sql"] = item.sql
         report.emit_json(document)
         return
     for item in reports:
-        report.print_plan(item.plan)
+        report.print_plan(item)
         if item.sql:
             report.out.print(item.sql, markup=False)
 
@@ -400,6 +400,20 @@ def check_command(
         if not findings:
             report.out.print("[green]✓ all checks passed[/green]")
     if findings:
+        raise typer.Exit(errors.EXIT_CHECK_FAILED)
+
+
+@cli.command("lint")
+def lint_command(apps: AppsArg = None, json_output: JsonOpt = False) -> None:
+    """What each migration locks on PostgreSQL, and for how long: flags index builds without
+    CONCURRENTLY, constraints without NOT VALID, table rewrites, drops running code may need.
+    Only findings not acknowledged in the app's lint-baseline.toml fail (exit 5)."""
+    reports = commands.lint(_project(), apps)
+    if json_output:
+        report.emit_json(report.lint_json(reports))
+    else:
+        report.print_lint(reports)
+    if any(r.new for r in reports):
         raise typer.Exit(errors.EXIT_CHECK_FAILED)
 
 

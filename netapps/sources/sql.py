@@ -15,7 +15,7 @@ from netapps.config import App, Target
 from netapps.errors import RevisionError, UsageError
 from netapps.sources import sql_runner as sqlm
 from netapps.sources.base import Source, StepCallback
-from netapps.sources.revisions import Details, Revision, Step, destructive_operations
+from netapps.sources.revisions import Details, Revision, Step
 from netapps.sources.sql_files import SqlMigration
 
 if TYPE_CHECKING:
@@ -51,11 +51,7 @@ class SqlSource(Source):
                     parents=(previous,) if previous else (),
                     path=migration.up_path,
                     checksum=migration.checksum,
-                    known=Details(
-                        message=migration.description,
-                        destructive_up=_destructive(migration.up_path),
-                        destructive_down=_destructive(migration.down_path),
-                    ),
+                    known=Details(message=migration.description),
                 )
             )
             previous = migration.version
@@ -122,10 +118,6 @@ class SqlSource(Source):
             f"{self.app.name}'s SQL migrations are numbered in one line: "
             "there are no heads to merge"
         )
-
-
-def _destructive(path: Path) -> tuple[str, ...]:
-    return destructive_operations(path.read_text(), sql=True)
 
 
 def _joined(on_step: StepCallback, step: Step) -> sqlm.InTransactionCallback:
