@@ -8,9 +8,6 @@ transaction in its way, and the installed ``netapps`` against vanilla Alembic as
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,9 +16,7 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, write_config
-
-BIN = Path(sys.executable).parent
+from support import APP_FOLDERS, BIN, netapps, run, subprocess_env, write_config
 
 ENV = """\
 import sqlalchemy as sa
@@ -150,25 +145,18 @@ def long_transaction(url: URL, seconds: float) -> Iterator[int]:
         conn.close()
 
 
-def netapps(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "netapps"), *args], env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def environment(config: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    return {**env, "NETAPPS_CONFIG": str(config), "COLUMNS": "200"}
-
-
 def prepared(tmp_path: Path, url: URL) -> dict[str, str]:
     """The app at 001 (its table filled), ready for 002's ALTER TABLE."""
     folder = make_app(tmp_path / "lockapp", ENV)
     text = url.render_as_string(hide_password=False)
     config = write_config(
-        tmp_path / "netapps.toml", {"lockapp": folder}, tmp_path / "b", {"lockapp": text}
+        tmp_path / "netapps.toml",
+        ["lockapp"],
+        backups=tmp_path / "b",
+        folders={"lockapp": folder},
+        urls={"lockapp": text},
     )
-    env = environment(config)
+    env = subprocess_env(config)
     done = netapps("migrate", "--to", "001_items", "--no-backup", env=env)
     assert done.returncode == 0, done.stderr
     return env
@@ -187,17 +175,14 @@ def test_vanilla_alembic_stalls_the_workload_for_the_whole_long_transaction(
 ) -> None:
     prepared(tmp_path, pg_database)
     vanilla = make_app(tmp_path / "vanilla", VANILLA_ENV)
-    env = {**environment(tmp_path / "netapps.toml")}
+    env = subprocess_env(tmp_path / "netapps.toml")
     url = pg_database.render_as_string(hide_password=False)
     with Workload(pg_database) as workload, long_transaction(pg_database, 5.0):
         time.sleep(0.2)
-        done = subprocess.run(
-            [str(BIN / "alembic"), "upgrade", "002_note"],
+        done = run(
+            [BIN / "alembic", "upgrade", "002_note"],
             cwd=vanilla,
             env={**env, "ALEMBIC_URL": url},
-            capture_output=True,
-            text=True,
-            timeout=120,
         )
     assert done.returncode == 0, done.stderr
     # The ALTER queued behind the report, and every query of the workload behind the ALTER,
