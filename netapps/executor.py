@@ -166,6 +166,8 @@ def _apply_retrying(
     engine = target.engine
     attempt = 1
     while True:
+        if attempt > 1:  # a concurrent build cut off by the time-out left an invalid index
+            engine.drop_invalid_indexes(conn, source.concurrent_indexes(list(run.plan.steps)))
         began = time.perf_counter()
         try:
             source.apply(conn, target, run.plan, run.on_step)
@@ -176,6 +178,9 @@ def _apply_retrying(
             waited = time.perf_counter() - began
             if conn.in_transaction():
                 conn.rollback()
+            # A step cut off inside Alembic's autocommit_block leaves the connection in
+            # autocommit: back to the transactions every step runs in.
+            conn.execution_options(isolation_level=conn.default_isolation_level)
             done = {step for step, _seconds in result.steps}
             blocked = next(step for step in run.plan.steps if step not in done)
             blocker = engine.lock_blockers(conn, target) or "the blocking session is gone"
@@ -261,6 +266,9 @@ def guarded_run(
                 project, target, ",".join(state.current) or None, plan.destination
             )
         recorder.ensure(conn)
+        # A concurrent index build that failed or was killed leaves an INVALID index behind,
+        # which IF NOT EXISTS would then skip: drop it, so the step builds it again.
+        engine.drop_invalid_indexes(conn, source.concurrent_indexes(list(plan.steps)))
 
         def on_step(step_conn: Connection, step: Step, seconds: float) -> None:
             # Alembic may order independent branches differently; what it must never do is run

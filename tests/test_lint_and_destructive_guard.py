@@ -102,7 +102,11 @@ def servicenow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = copy_app("servicenow", tmp_path / "apps")
     url = f"sqlite:///{tmp_path / 'servicenow.db'}"
     config = write_config(
-        tmp_path / "netapps.toml", {"servicenow": folder}, tmp_path / "b", {"servicenow": url}
+        tmp_path / "netapps.toml",
+        ["servicenow"],
+        backups=tmp_path / "b",
+        folders={"servicenow": folder},
+        urls={"servicenow": url},
     )
     monkeypatch.setenv("NETAPPS_CONFIG", str(config))
     assert main(["migrate", "servicenow"]) == 0
@@ -168,7 +172,7 @@ def test_lint_check_and_plan_flag_a_lock_hazard_with_its_recipe(
 def test_the_repository_lints_clean_against_its_baselines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path / "netapps.toml", dict(APP_FOLDERS), tmp_path / "b")
+    config = write_config(tmp_path / "netapps.toml", backups=tmp_path / "b")
     monkeypatch.setenv("NETAPPS_CONFIG", str(config))
     code, out, err = run(capsys, "lint", "--json")
     assert code == 0, (out, err)

@@ -195,3 +195,25 @@ def check_app(
 
 def as_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
     return [finding.to_json() for finding in findings]
+
+
+def concurrent_indexes(
+    folder: Path,
+    kind: Kind,
+    revisions: Sequence[str],
+    *,
+    analysis: AppAnalysis | None = None,
+) -> list[tuple[str | None, str]]:
+    """(schema, name) of every index the upgrades of ``revisions`` build CONCURRENTLY: the
+    ones a killed or failed build leaves behind INVALID, for the rerun to drop."""
+    from pglast import ast
+
+    app = analysis or AppAnalysis(folder, kind)
+    found: list[tuple[str | None, str]] = []
+    for migration_id in app.select(revisions):
+        for statement in app.analysed(migration_id).statements:
+            node = statement.node
+            if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
+                schema = node.relation.schemaname if node.relation is not None else None
+                found.append((schema, node.idxname))
+    return found

@@ -194,6 +194,7 @@ def plan_json(reports: list[PlanReport]) -> list[dict[str, Any]]:
                     "file": str(s.revision.path),
                     "destructive": list(destructive),
                     "lint": list(lint),
+                    "transaction": not r.source.outside_transaction(s),
                 }
                 for s, destructive, lint in zip(r.plan.steps, r.destructive, r.lint, strict=True)
             ],
@@ -211,6 +212,11 @@ def print_plan(report: PlanReport) -> None:
     for number, (step, destructive, lint) in enumerate(rows, 1):
         arrow = "upgrade  " if step.direction == "up" else "downgrade"
         out.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
+        if report.source.outside_transaction(step):
+            out.print(
+                "     [yellow]outside a transaction:[/yellow] what it runs there cannot be rolled "
+                "back; it is recorded only once it succeeded"
+            )
         for line in destructive:
             out.print(f"     [red]destructive:[/red] {escape(line)}")
         for line in lint:

@@ -91,6 +91,13 @@ class DatabaseEngine:
         """Whether ``exc`` (or its cause) is a statement that gave up waiting for a lock."""
         return False
 
+    def drop_invalid_indexes(
+        self, conn: Connection, indexes: list[tuple[str | None, str]]
+    ) -> list[str]:
+        """Drop those of ``indexes`` that a failed or killed concurrent build left invalid;
+        the names dropped. Engines without concurrent builds have none."""
+        return []
+
     def lock_blockers(self, conn: Connection, target: Target) -> str:
         """Who holds the locks others wait for, in one line ("" when unknown)."""
         return ""

@@ -90,6 +90,25 @@ class Source:
         )
         return tuple(f"{f.rule}: {f.message}" for f in found)
 
+    def outside_transaction(self, step: Step) -> bool:
+        """Whether ``step`` runs (part of) its work outside a transaction, where a failure or
+        a kill cannot roll it back (CREATE INDEX CONCURRENTLY and the like)."""
+        return False
+
+    def concurrent_indexes(self, steps: list[Step]) -> list[tuple[str | None, str]]:
+        """(schema, name) of the indexes the upgrades among ``steps`` build CONCURRENTLY."""
+        from netapps.analysis.api import concurrent_indexes
+
+        ids = [s.revision.id for s in steps if s.direction == "up" and self.outside_transaction(s)]
+        if not ids:
+            return []
+        return concurrent_indexes(
+            self.app.folder,
+            self.kind,  # type: ignore[arg-type]
+            ids,
+            analysis=self.analysis(),
+        )
+
     def lint(self, steps: list[Step] | None = None) -> list[LintFinding]:
         """Lock-aware findings of the upgrades among ``steps`` (all upgrades by default),
         knowing that netapps sets a lock time-out on every migration it runs."""

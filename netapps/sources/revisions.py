@@ -24,9 +24,12 @@ Direction = Literal["up", "down"]
 
 @dataclass(frozen=True)
 class Details:
-    """What only planning and reviewing need: the message."""
+    """What only planning and reviewing need: the message, and whether the migration runs
+    (part of) its work outside a transaction (``autocommit_block``: CREATE INDEX CONCURRENTLY
+    and the like cannot run inside one)."""
 
     message: str
+    outside_transaction: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ def read_alembic_file(path: Path) -> Revision:
         raise RevisionFileError(f'{path}: no `revision = "..."` line; is this a migration file?')
     parents = _ids(values.get("down_revision"), path, "down_revision")
     dependencies = _ids(values.get("depends_on"), path, "depends_on")
+    # Alembic's way out of the migration's transaction; what runs in it cannot be rolled back.
+    outside = b"autocommit_block" in data
     docstring = ast.get_docstring(tree) or ""
     message = docstring.strip().splitlines()[0] if docstring.strip() else ""
     return Revision(
@@ -165,6 +170,7 @@ def read_alembic_file(path: Path) -> Revision:
         dependencies=dependencies,
         known=Details(
             message=message,
+            outside_transaction=outside,
         ),
     )
 

@@ -76,6 +76,11 @@ class SqlSource(Source):
                 conn, by_version[step.revision.id], step.direction, _joined(on_step, step)
             )
 
+    def outside_transaction(self, step: Step) -> bool:
+        migration = {m.version: m for m in self.migrations}[step.revision.id]
+        path = migration.up_path if step.direction == "up" else migration.down_path
+        return sqlm.outside_transaction(path)
+
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
         """Mark every version up to ``revision`` applied, and none above, running nothing."""
         if conn.in_transaction():
