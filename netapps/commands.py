@@ -295,18 +295,30 @@ def backups(project: Project, name: str) -> tuple[Path, list[backup.BackupFile]]
     return backup.backup_dir(project, app.name), backup.list_backups(project, app.name)
 
 
-def check_restore(project: Project, name: str, file: Path) -> Target:
-    """The database ``file`` would be restored into, after checking the file (before anyone
-    is asked, any lock taken or any connection opened)."""
+def check_restore(
+    project: Project, name: str, file: Path, *, other_database: bool = False
+) -> Target:
+    """The database ``file`` would be restored into, after checking the file (its manifest:
+    same app, tenant, engine and, unless ``other_database``, database; its checksum and its
+    integrity) before anyone is asked, any lock taken or any connection opened."""
     target, _source = one(project, name)
-    backup.check_backup_file(target, file.resolve())
+    backup.check_backup_file(target, file.resolve(), other_database=other_database)
     return target
 
 
 def restore(
-    project: Project, name: str, file: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-) -> Target:
-    """Replace a database with a backup, under the migration lock."""
-    target = check_restore(project, name, file)
-    executor.restore(project, target, file.resolve(), lock_timeout)
-    return target
+    project: Project,
+    name: str,
+    file: Path,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    *,
+    other_database: bool = False,
+) -> tuple[Target, Path | None]:
+    """Replace a database with a backup, under the migration lock, after backing up what it
+    holds now; the target, and that backup (None when the database was empty)."""
+    target, source = one(project, name)
+    backup.check_backup_file(target, file.resolve(), other_database=other_database)
+    saved = executor.restore(
+        project, target, source, file.resolve(), lock_timeout, other_database=other_database
+    )
+    return target, saved

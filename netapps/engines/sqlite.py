@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from netapps.engines.base import DatabaseEngine, FastLocation, who
-from netapps.errors import LockTimeout, UnreachableError, UsageError
+from netapps.engines.base import DatabaseEngine, FastLocation, Owned, who
+from netapps.errors import BackupError, LockTimeout, UnreachableError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -96,18 +96,55 @@ class SqliteEngine(DatabaseEngine):
         # SQLite has no schemas: an app's schemas are mapped away into the one file.
         return tuple(n for n in inspect(conn).get_table_names() if n not in ignore)
 
-    def backup(self, target: Target, path: Path) -> bool:
+    def identity(self, target: Target) -> str:
+        path = database_file(target)
+        return f"sqlite:///{os.path.realpath(path)}" if path else "sqlite:///:memory:"
+
+    def tool_version(self) -> str:
+        return f"sqlite {sqlite3.sqlite_version}"
+
+    def backup(self, target: Target, path: Path, owned: Owned, conn: Connection) -> bool:
+        # The file is the app's alone: all of it is backed up.
         source = database_file(target)
         if source is None or not source.exists():
             return False
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         copy_database(source, path)
         return True
 
-    def restore(self, target: Target, path: Path) -> None:
+    def verify_backup(self, path: Path) -> None:
+        """SQLite's own integrity_check, and at least one table: an empty file (a full disk)
+        is a valid, empty database, but never a backup of one worth backing up."""
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                checked = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise BackupError(f"{path} is not a readable SQLite database ({exc})") from None
+        if checked != ["ok"]:
+            raise BackupError(f"{path} fails SQLite's integrity check: {checked[0]}")
+        if not tables:
+            raise BackupError(f"{path} holds no tables: it is not a backup of a database")
+
+    def same_file(self, target: Target, path: Path) -> bool:
+        live = database_file(target)
+        try:
+            return live is not None and live.exists() and os.path.samefile(live, path)
+        except OSError:
+            return False
+
+    def restore(self, target: Target, path: Path, owned: Owned) -> None:
+        """Through the online backup API, in one write transaction on the live file: SQLite's
+        journal rolls a killed restore back when the file is next opened."""
         destination = database_file(target)
         if destination is None:
-            raise ValueError("an in-memory database cannot be restored")
+            raise BackupError("an in-memory database cannot be restored")
+        if self.same_file(target, path):
+            raise BackupError(f"{path} is the live database itself; nothing to restore")
+        if not destination.exists():
+            os.close(os.open(destination, os.O_WRONLY | os.O_CREAT, 0o600))
         copy_database(path, destination)
 
     @classmethod
@@ -131,8 +168,8 @@ class SqliteEngine(DatabaseEngine):
 
 def copy_database(source: Path, destination: Path) -> None:
     """A consistent copy through SQLite's online backup API (readers may go on meanwhile)."""
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(destination)
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(destination, timeout=30)
     try:
         src.backup(dst)
     finally:
