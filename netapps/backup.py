@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 DEFAULT_KEEP = 10
 MANIFEST = ".json"
 PARTIAL = ".partial"
+#: Files SQLite may leave beside a database it was writing (a backup cut short).
+_SIDE_FILES = ("-journal", "-wal", "-shm")
 MANIFEST_FORMAT = 1
 
 
@@ -115,7 +117,7 @@ def owned_objects(source: Source) -> Owned:
     """The app's schemas (its models' and those its migrations create) and its tables in the
     default schema (those its migrations create, its version table and the ledger)."""
     tables = {LEDGER_TABLE, source.version_table or "alembic_version"}
-    schemas = set(source.schemas())
+    schemas = set(_schemas(source))
     folders = {r.path.parent for r in source.revisions}
     for folder in folders:
         for path in (*folder.glob("*.py"), *folder.glob("*.sql")):
@@ -124,6 +126,21 @@ def owned_objects(source: Source) -> Owned:
                 tables.update(pattern.findall(text))
             schemas.update(_SCHEMA.findall(text))
     return Owned(schemas=tuple(sorted(schemas)), tables=tuple(sorted(tables)))
+
+
+def _schemas(source: Source) -> tuple[str, ...]:
+    """The source's schemas. Inside Alembic's env.py (a plain ``alembic downgrade``), reading
+    the models runs env.py once more, which ends Alembic's context: the outer one is put back."""
+    if source.kind != "alembic":
+        return source.schemas()
+    from alembic import context
+
+    outer = getattr(context, "_proxy", None)
+    try:
+        return source.schemas()
+    finally:
+        if outer is not None and getattr(context, "_proxy", None) is not outer:
+            outer._install_proxy()
 
 
 # -- making ---------------------------------------------------------------------------------
@@ -143,14 +160,15 @@ def make_backup(
     engine = target.engine
     folder = target_dir(project, target)
     keep = keep_count(project)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _remove_stale(folder)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{stamp}-{_label(start)}-{_label(end)}{engine.backup_suffix}"
     partial = folder / f".{path.name}.{os.getpid()}{PARTIAL}"
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     try:
-        if not engine.backup(target, partial, owned_objects(source), conn):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _remove_stale(folder)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        owned = owned_objects(source) if engine.has_schemas else Owned()  # SQLite: all of it
+        if not engine.backup(target, partial, owned, conn):
             return None
         _fsync(partial)
         try:
@@ -189,7 +207,8 @@ def make_backup(
             "nothing was changed"
         ) from None
     finally:
-        partial.unlink(missing_ok=True)
+        for leftover in (partial, *(partial.with_name(partial.name + x) for x in _SIDE_FILES)):
+            leftover.unlink(missing_ok=True)
     _prune(folder, keep, protect)
     return path
 
@@ -209,9 +228,9 @@ def _fsync_dir(folder: Path) -> None:
 
 def _remove_stale(folder: Path) -> None:
     """Temporary files of backups whose process is gone (killed mid-copy)."""
-    for path in folder.glob(f".*{PARTIAL}"):
+    for path in folder.glob(f".*{PARTIAL}*"):
         try:
-            pid = int(path.name[: -len(PARTIAL)].rsplit(".", 1)[1])
+            pid = int(path.name.rsplit(PARTIAL, 1)[0].rsplit(".", 1)[1])
             os.kill(pid, 0)
         except ProcessLookupError:
             path.unlink(missing_ok=True)
@@ -275,12 +294,12 @@ def check_backup_file(target: Target, file: Path, *, other_database: bool = Fals
             f"{file} is not a backup file; `netapps backups {target.app.name}` lists them"
         )
     engine = target.engine
+    if engine.same_file(target, file):
+        raise BackupError(f"{file} is {target.name}'s live database, not a backup of it")
     if file.suffix != engine.backup_suffix:
         raise UsageError(
             f"{file} is not a {engine.name} backup ({engine.backup_suffix}) for {target.app.name}"
         )
-    if engine.same_file(target, file):
-        raise BackupError(f"{file} is {target.name}'s live database, not a backup of it")
     manifest = read_manifest(file)
     if manifest is None:
         raise BackupError(
@@ -335,5 +354,5 @@ def restore(
             conn=conn,
             protect=file,
         )
-    engine.restore(target, file, owned_objects(source))
+    engine.restore(target, file, owned_objects(source) if engine.has_schemas else Owned())
     return saved

@@ -157,7 +157,16 @@ def migrate(
     when one fails, the others still run. Results in the order of ``chosen``."""
     from netapps.parallel import migrate_all
 
-    return migrate_all(project, chosen, options or MigrateOptions(), workers, progress, on_result)
+    options = options or MigrateOptions()
+    spec = options.destination.strip()
+    if options.direction is None and spec.startswith("-") and spec[1:].isdigit():
+        # A step down relative to wherever the database is: a downgrade, asked for by name.
+        names = " ".join(sorted({t.name for t in chosen})) or "APP"
+        raise UsageError(
+            f"migrate --to {spec} would downgrade; use `netapps downgrade {names} {spec}` "
+            "(one app at a time)"
+        )
+    return migrate_all(project, chosen, options, workers, progress, on_result)
 
 
 def move(
@@ -185,16 +194,28 @@ def stamp(
     return target, executor.stamp(target, source, revision, lock_timeout)
 
 
+def safe_message(message: str) -> str:
+    """A revision message as it may be written into a new migration file: one line (a line
+    break would end an SQL comment), no double quote or backslash (either would end the
+    docstring of an Alembic file and let the rest run as code)."""
+    text = " ".join(message.split()).replace("\\", "/").replace('"', "'")
+    if not any(c.isalnum() for c in text):
+        raise UsageError(f"message {message!r} has no letters or digits; describe the change")
+    return text
+
+
 def revision(
     project: Project, name: str, message: str, autogenerate: bool = False
 ) -> tuple[Target, list[Path]]:
     target, source = one(project, name)
-    return target, source.create_revision(message, autogenerate=autogenerate, target=target)
+    return target, source.create_revision(
+        safe_message(message), autogenerate=autogenerate, target=target
+    )
 
 
 def merge(project: Project, name: str, message: str = "merge heads") -> tuple[Target, Path]:
     target, source = one(project, name)
-    return target, source.merge(message, target)
+    return target, source.merge(safe_message(message), target)
 
 
 # -- checking ------------------------------------------------------------------------------

@@ -183,6 +183,22 @@ def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> lis
     return chosen
 
 
+def _give_up_if_shared(data: dict[str, Any], root: Path, env: str) -> None:
+    """Two apps or tenants on one database: the full implementation refuses, and says so."""
+    import os
+
+    seen: set[tuple[Any, ...]] = set()
+    for name, spec in data.get("apps", {}).items():
+        for db in _databases(name, spec, root, env, single=False):
+            where = {k: v for k, v in db.location.connect.items() if k not in ("user", "password")}
+            if "path" in where:
+                where["path"] = os.path.realpath(where["path"])
+            key = (db.engine.name, db.schema, *sorted((k, str(v)) for k, v in where.items()))
+            if key in seen:
+                raise GiveUp
+            seen.add(key)
+
+
 # One open connection per database for the whole answer: a SQLite file's three reads, or
 # 200 tenant schemas of one PostgreSQL database, share it.
 _CONNECTIONS: dict[Any, Any] = {}
@@ -282,6 +298,7 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
         data = settings.read_config(config)
         env = settings.environment(data, request.environment)
         databases = _select(data, config.parent, env, request)
+        _give_up_if_shared(data, config.parent, env)
         rows = []
         for db in databases:
             began = time.perf_counter()

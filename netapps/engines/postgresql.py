@@ -95,11 +95,8 @@ class PostgresEngine(DatabaseEngine):
         )
 
     def identity(self, target: Target) -> str:
-        from urllib.parse import quote as q
-
         url = target.url
-        user = f"{q(url.username, safe='')}@" if url.username else ""
-        found = f"postgresql://{user}{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+        found = f"postgresql://{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
         return f"{found}?schema={target.schema}" if target.schema else found
 
     def tool_version(self) -> str:
@@ -207,15 +204,33 @@ class PostgresEngine(DatabaseEngine):
     def fast_location(
         cls, text: str, folder: Path, password: str | None, schema: str | None
     ) -> FastLocation:
-        parts = urlsplit(text.strip())
+        text = text.strip()
+        parts = urlsplit(text)
+        netloc = parts.netloc
+        if (
+            # libpq (and asyncpg) read PGHOST, PGPORT, PGDATABASE, PGSERVICE …: the full path
+            # may then reach another server or database than the URL alone says.
+            any(name.startswith("PG") for name in os.environ)
+            or not text.startswith(f"{parts.scheme}://")  # SQLAlchemy's scheme, not urlsplit's
+            or netloc.count("@") > 1  # SQLAlchemy and urlsplit split these differently
+            or not parts.hostname  # no host: a socket, or PGHOST, not localhost
+            or parts.password == ""  # an empty password: password_env does not fill it in
+            or "%" in parts.path  # SQLAlchemy does not decode the database name
+            or "%" in (parts.username or "")
+            or "%" in (parts.hostname or "")
+            or parts.hostname != netloc.rpartition("@")[2].rsplit(":", 1)[0].strip("[]")
+            or not parts.path.lstrip("/")
+        ):
+            raise ValueError(text)
         given = unquote(parts.password) if parts.password else None
         password = given or password
         user = unquote(parts.username or "")
-        host = parts.hostname or "localhost"
+        host = parts.hostname
         port = parts.port or 5432
-        database = unquote(parts.path.lstrip("/"))
+        database = parts.path.lstrip("/")
         shown_user = f"{user}:***@" if password else (f"{user}@" if user else "")
-        display = f"{parts.scheme}://{shown_user}{host}:{port}/{database}"
+        # As SQLAlchemy renders the URL: host and port as written.
+        display = f"{parts.scheme}://{shown_user}{netloc.rpartition('@')[2]}/{database}"
         if schema:
             display += f" (schema {schema})"
         conninfo: dict[str, Any] = {"host": host, "port": port, "user": user or None}

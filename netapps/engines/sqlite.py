@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from netapps.engines.base import DatabaseEngine, FastLocation, Owned, who
 from netapps.errors import BackupError, LockTimeout, UnreachableError, UsageError
@@ -73,6 +72,13 @@ class SqliteEngine(DatabaseEngine):
             )
         return url.set(database=str(path))
 
+    def prepare(self, conn: Connection, target: Target, *, for_migrations: bool) -> None:
+        # SQLite creates a new file with the umask's mode (often world-readable): netapps'
+        # databases, like their backups, are readable by their owner only.
+        path = database_file(target)
+        if path is not None and path.exists() and path.stat().st_size == 0:
+            os.chmod(path, 0o600)
+
     def exists(self, target: Target) -> bool:
         path = database_file(target)
         return path is None or path.exists()
@@ -88,7 +94,8 @@ class SqliteEngine(DatabaseEngine):
         path = database_file(target)
         if path is None:
             return nullcontext()  # an in-memory database has one connection: nobody to race
-        return file_lock(path, target.name, timeout)
+        # One lock per file, however it is reached (a symlink, another relative path).
+        return file_lock(Path(os.path.realpath(path)), target.name, timeout)
 
     def user_tables(self, conn: Connection, target: Target, ignore: set[str]) -> tuple[str, ...]:
         from sqlalchemy import inspect
@@ -108,7 +115,12 @@ class SqliteEngine(DatabaseEngine):
         source = database_file(target)
         if source is None or not source.exists():
             return False
-        copy_database(source, path)
+        try:
+            copy_database(source, path)
+        except sqlite3.Error as exc:  # a full disk: "database or disk is full"
+            raise BackupError(
+                f"the backup could not be written, nothing was changed: {exc}"
+            ) from None
         return True
 
     def verify_backup(self, path: Path) -> None:
@@ -145,7 +157,12 @@ class SqliteEngine(DatabaseEngine):
             raise BackupError(f"{path} is the live database itself; nothing to restore")
         if not destination.exists():
             os.close(os.open(destination, os.O_WRONLY | os.O_CREAT, 0o600))
-        copy_database(path, destination)
+        try:
+            copy_database(path, destination)
+        except sqlite3.Error as exc:
+            raise BackupError(
+                f"restore failed and was rolled back, nothing changed: {exc}"
+            ) from None
 
     @classmethod
     def fast_location(
@@ -154,11 +171,13 @@ class SqliteEngine(DatabaseEngine):
         raw = text.strip().split(":///", 1)
         if len(raw) != 2 or not raw[1] or raw[1].startswith(":memory:") or schema:
             raise ValueError(text)
-        path = Path(unquote(raw[1])).expanduser()
+        if raw[0] not in cls.fast_schemes or "%" in raw[1] or "mode=memory" in raw[1]:
+            raise ValueError(text)  # SQLAlchemy reads the file name as written, undecoded
+        path = Path(raw[1]).expanduser()
         path = path if path.is_absolute() else (folder / path).resolve()
         if not path.is_file():
             raise ValueError(text)  # no database yet: certainly not at head
-        return FastLocation(f"sqlite:///{path}", {"path": path})
+        return FastLocation(f"{raw[0]}:///{path}", {"path": path})
 
     @classmethod
     def fast_connect(cls, location: FastLocation) -> Any:
