@@ -312,8 +312,11 @@ def check_backup_file(target: Target, file: Path, *, other_database: bool = Fals
                 f"{file} is a backup of {key} {manifest.get(key)!r}, not {want!r}: it cannot be "
                 f"restored into {target.name}"
             )
-    size = file.stat().st_size
-    if manifest.get("size") != size or manifest.get("sha256") != checksum(file):
+    try:
+        size, digest = file.stat().st_size, checksum(file)
+    except OSError as exc:
+        raise BackupError(f"{file} cannot be read: {exc.strerror or exc}") from None
+    if manifest.get("size") != size or manifest.get("sha256") != digest:
         raise BackupError(
             f"{file} does not match its manifest's size and checksum: it was cut short or "
             "changed since it was made; restore another backup"
@@ -340,10 +343,11 @@ def restore(
     check_backup_file(target, file, other_database=other_database)
     engine = target.engine
     saved = None
-    if engine.exists(target):
-        current = source.current(conn)
-        if conn.in_transaction():
-            conn.commit()
+    current = source.current(conn) if engine.exists(target) else ()
+    tables = engine.user_tables(conn, target, set()) if engine.exists(target) else ()
+    if conn.in_transaction():
+        conn.commit()
+    if current or tables:  # an empty database has nothing to lose
         manifest = read_manifest(file) or {}
         saved = make_backup(
             project,

@@ -228,20 +228,29 @@ def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[A
 @functools.cache
 def _migration_files(
     kind: str, folder: Path, engine: str
-) -> tuple[tuple[str, ...], dict[str, str]]:
-    """(heads, {revision: checksum}) of an app's files, read once per run for all its tenants."""
+) -> tuple[tuple[str, ...], dict[str, str], dict[str, tuple[str, ...]]]:
+    """(heads, {revision: checksum}, {revision: the checksums a ledger may hold for it}) of
+    an app's files, read once per run for all its tenants."""
     if kind == "alembic":
         revs = revisions.read_alembic_folder(folder / "alembic" / "versions", ids_only=True)
-        return revisions.heads_of(revs), {r.id: r.checksum for r in revs}
+        return (
+            revisions.heads_of(revs),
+            {r.id: r.checksum for r in revs},
+            {r.id: (r.checksum,) for r in revs},
+        )
     migrations = sql_files.discover(folder / "migrations", engine)
     if not migrations:
         raise GiveUp
-    return (migrations[-1].version,), {m.version: m.checksum for m in migrations}
+    files = {m.version: m.checksum for m in migrations}  # what the version table holds
+    accepted: dict[str, tuple[str, ...]] = {
+        m.version: (m.pair_checksum, m.checksum) for m in migrations
+    }
+    return (migrations[-1].version,), files, accepted
 
 
 def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
     """The status row of a database at head, or GiveUp."""
-    heads, files = _migration_files(db.kind, db.folder, db.engine.name)
+    heads, files, accepted = _migration_files(db.kind, db.folder, db.engine.name)
     if db.kind == "alembic":
         sql = f"SELECT version_num FROM {db.table(ALEMBIC_VERSION_TABLE)}"
         current = sorted(r[0] for r in _query(db, sql))
@@ -261,7 +270,7 @@ def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
         (db.app,),
     )
     recorded = revisions.checksums_from_ledger((r[0], r[1], r[2]) for r in ledger)
-    if any(files.get(rev) not in (None, digest) for rev, digest in recorded.items()):
+    if any(rev in accepted and digest not in accepted[rev] for rev, digest in recorded.items()):
         raise GiveUp  # an applied file changed: migrate refuses, and says so
     last_at = last_by = None
     if ledger:

@@ -297,3 +297,80 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+# -- every file that could run later is checksummed; an inserted revision is reported ----------
+def sql_app(tmp: Path) -> tuple[Path, dict[str, str]]:
+    folder = tmp / "Salesforce"
+    shutil.copytree(APP_FOLDERS["salesforce"] / "migrations", folder / "migrations")
+    body = f'[backups]\ndir = "{tmp / "backups"}"\n\n'
+    body += f'[apps.salesforce]\nfolder = "{folder}"\nkind = "sql"\n'
+    body += f'database.dev = {{ url = "sqlite:///{tmp / "sf.db"}" }}\n'
+    return folder, config(tmp, body)
+
+
+def test_edited_down_sql_file_is_caught_before_it_runs(tmp_path: Path) -> None:
+    folder, env = sql_app(tmp_path)
+    assert run("migrate", "salesforce", env=env).returncode == 0
+    down = next((folder / "migrations").glob("003_*.down.sql"))
+    down.write_text(down.read_text() + "\nDROP TABLE accounts;\n")
+    for args in (("downgrade", "salesforce", "-1"), ("check", "salesforce")):
+        done = run(*args, env=env)
+        assert done.returncode == 5, done.stdout + done.stderr
+        assert "003" in done.stdout + done.stderr and "repair" in done.stdout + done.stderr
+    assert run("status", "salesforce", "--exit-code", env=env).returncode == 5
+    assert run("repair", "salesforce", env=env).returncode == 0
+    done = run("downgrade", "salesforce", "-1", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ledgers_of_older_netapps_are_not_edits(tmp_path: Path) -> None:
+    """Ledgers written before down files were checksummed hold the up file's checksum."""
+    import sqlite3
+
+    from netapps.sources.sql_files import discover
+
+    folder, env = sql_app(tmp_path)
+    assert run("migrate", "salesforce", env=env).returncode == 0
+    with sqlite3.connect(tmp_path / "sf.db") as conn:
+        for migration in discover(folder / "migrations", "sqlite"):
+            conn.execute(
+                "UPDATE netapps_migration_log SET checksum = ? WHERE revision = ?",
+                (migration.checksum, migration.version),
+            )
+    assert run("status", "salesforce", "--exit-code", env=env).returncode == 0
+    assert run("check", "salesforce", env=env).returncode == 0
+
+
+def test_revision_inserted_into_an_applied_chain_is_reported(tmp_path: Path) -> None:
+    from test_targets_under_lock import REVISION, fixture
+
+    env = fixture(tmp_path, URL.create("sqlite", database=str(tmp_path / "db.sqlite")))
+    assert run("migrate", "race", env=env).returncode == 0
+    versions = tmp_path / "race_app" / "alembic" / "versions"
+    inserted = REVISION.format(n=9, parent=repr("003_t3")).replace("009_t9", "003a_t9")
+    (versions / "003a_t9.py").write_text(inserted)
+    fourth = versions / "004_t4.py"
+    fourth.write_text(
+        fourth.read_text().replace("down_revision = '003_t3'", "down_revision = '003a_t9'")
+    )
+    assert run("check", "race", env=env).returncode == 5  # 004 was edited
+    assert run("repair", "race", env=env).returncode == 0
+    done = run("check", "race", env=env)
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "003a_t9" in done.stdout + done.stderr and "never ran" in done.stdout + done.stderr
+
+
+def test_two_tenants_on_one_database_are_refused(tmp_path: Path) -> None:
+    body = f'[backups]\ndir = "{tmp_path / "backups"}"\n\n'
+    body += f'[apps.servicenow]\nfolder = "{APP_FOLDERS["servicenow"]}"\nkind = "alembic"\n'
+    body += 'tenants = ["acme", "globex"]\n'
+    body += f'database.dev = {{ url = "sqlite:///{tmp_path}/sn-{{tenant}}.db" }}\n'
+    env = config(tmp_path, body)
+    # An override without {tenant} points every tenant at one file.
+    env["SERVICENOW_DATABASE_URL"] = f"sqlite:///{tmp_path}/one.db"
+    for args in (("migrate",), ("migrate", "servicenow:acme"), ("status",)):
+        done = run(*args, env=env)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "servicenow:acme" in done.stderr and "servicenow:globex" in done.stderr
+    assert not (tmp_path / "one.db").exists()

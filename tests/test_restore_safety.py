@@ -198,16 +198,35 @@ def made_backup(url: URL, tmp: Path, rows: int = 50) -> tuple[dict[str, str], Pa
 
 
 # -- atomic restore ---------------------------------------------------------------------------
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of the processes ``pid`` started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, _, tail = (entry / "stat").read_text().rpartition(")")
+            if int(tail.split()[1]) == pid:
+                found.append((int(entry.name), head.partition("(")[2]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def restoring(url: URL, victim: subprocess.Popen[bytes]) -> bool:
+    """Whether the restore proper has begun: psql runs (PostgreSQL), or SQLite's journal of
+    the live file exists (the copy has begun writing it)."""
+    if url.get_backend_name() == "sqlite":
+        return Path(str(url.database) + "-journal").exists()
+    return any(name == "psql" for _pid, name in children(victim.pid))
+
+
 def test_restore_killed_at_any_moment_leaves_before_or_after(db_url: URL, tmp_path: Path) -> None:
     rows = 300_000
     env, backup = made_backup(db_url, tmp_path, rows)
-    began = time.monotonic()
-    ok(run("restore", "fixture", str(backup), "--yes", env=env))
-    duration = time.monotonic() - began  # start-up, checks, backup of the current state, restore
-    ok(run("migrate", "fixture", env=env))
     random.seed(12)
     outcomes = []
-    for _trial in range(6):
+    for trial in range(8):
         with connect(db_url) as conn, conn.begin():
             conn.execute(text("DELETE FROM big WHERE id > 10"))
         victim = subprocess.Popen(
@@ -216,14 +235,22 @@ def test_restore_killed_at_any_moment_leaves_before_or_after(db_url: URL, tmp_pa
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(random.uniform(0.3, duration))
+        # Half the trials kill in the middle of the restore proper, half at random moments.
+        deadline = time.monotonic() + 60
+        if trial % 2 == 0:
+            while victim.poll() is None and not restoring(db_url, victim):
+                assert time.monotonic() < deadline, "the restore never began"
+                time.sleep(0.002)
+            time.sleep(random.uniform(0, 0.15))
+        else:
+            time.sleep(random.uniform(0.3, 4.0))
         if victim.poll() is None:
             os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
         wait_for_no_sessions(db_url)
         state = (count(db_url), version(db_url))
         assert state in ((10, {"002_create_t2"}), (rows, {"001_create_big"})), (
-            f"a killed restore left {state}"
+            f"a restore killed in trial {trial} left {state}"
         )
         outcomes.append("restored" if state[0] == rows else "before")
         if state[0] == rows:
@@ -340,12 +367,11 @@ def test_another_apps_backup_is_refused(tmp_path: Path) -> None:
     assert refused.returncode == 7 and "'other'" in refused.stderr
 
 
-def test_another_databases_backup_needs_a_flag(db_url: URL, tmp_path: Path) -> None:
-    env, backup = made_backup(db_url, tmp_path)
+def test_another_databases_backup_needs_a_flag(tmp_path: Path) -> None:
+    first = URL.create("sqlite", database=str(tmp_path / "first.sqlite"))
+    env, backup = made_backup(first, tmp_path)
     second = URL.create("sqlite", database=str(tmp_path / "second.sqlite"))
     env2 = {**env, "FIXTURE_DATABASE_URL": second.render_as_string(False)}
-    if db_url.get_backend_name() == "postgresql":
-        return  # a second PostgreSQL database: the same check, covered by SQLite here
     ok(run("migrate", "fixture", env=env2))
     refused = run("restore", "fixture", str(backup), "--yes", env=env2)
     assert refused.returncode == 7 and "--other-database" in refused.stderr, refused.stderr
@@ -472,3 +498,21 @@ def test_restoring_the_only_backup_with_keep_one_keeps_it(tmp_path: Path) -> Non
     ok(run("restore", "fixture", str(backup), "--yes", env=env))
     assert backup.is_file(), "the backup being restored was pruned"
     assert version(url) == {"001_create_big"} and count(url) == 50
+
+
+def test_restore_into_a_new_or_empty_sqlite_file(tmp_path: Path) -> None:
+    first = URL.create("sqlite", database=str(tmp_path / "first.sqlite"))
+    env, backup = made_backup(first, tmp_path)
+    for name, prepare in (("new.sqlite", None), ("empty.sqlite", "touch")):
+        path = tmp_path / name
+        if prepare:
+            path.touch()
+        env2 = {**env, "FIXTURE_DATABASE_URL": f"sqlite:///{path}"}
+        done = ok(
+            run("restore", "fixture", str(backup), "--yes", "--other-database", "--json", env=env2)
+        )
+        assert json.loads(done.stdout)["backup"] is None  # nothing there to back up
+        second = URL.create("sqlite", database=str(path))
+        assert version(second) == {"001_create_big"} and count(second) == 50
+        if not prepare:
+            assert oct(path.stat().st_mode & 0o777) == "0o600"
