@@ -1,21 +1,46 @@
-"""Backups before any change, done for the user (the guide's first best practice).
+"""Backups before any change, done for the user (the guide's first best practice), and the
+checks that make a restore safe.
 
-How a database is copied is its engine's job (netapps.engines); this module names, lists and
-prunes the files: ``backups/<app>[/<tenant>]/<UTC timestamp>-<from>-<to><suffix>``, mode 0600,
-the newest N kept.
+How a database is copied is its engine's job (netapps.engines); this module names, verifies,
+lists and prunes the files: ``backups/<app>[/<tenant>]/<UTC timestamp>-<from>-<to><suffix>``,
+mode 0600, each with a manifest beside it (``<file>.json``: app, tenant, engine, the source
+database without its password, from and to revisions, size, SHA-256, tool versions).
+
+A backup is written under a temporary name (``.<name>.<pid>.partial``), verified by its engine
+(SQLite: ``integrity_check``; PostgreSQL: ``pg_restore --list``), checksummed, and only then
+renamed into place, after its manifest: a file killed mid-copy, or cut short by a full disk,
+is never listed and never restored. The newest ``keep`` backups of each database are kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from netapps import engines
+from netapps import __version__, engines
 from netapps.config import Project, Target
-from netapps.errors import UsageError
+from netapps.engines.base import Owned
+from netapps.errors import BackupError, ConfigError, UsageError
+from netapps.settings import LEDGER_TABLE
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from netapps.sources.base import Source
 
 DEFAULT_KEEP = 10
+MANIFEST = ".json"
+PARTIAL = ".partial"
+#: Files SQLite may leave beside a database it was writing (a backup cut short).
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+MANIFEST_FORMAT = 1
 
 
 def _suffixes() -> frozenset[str]:
@@ -29,6 +54,11 @@ class BackupFile:
     path: Path
     size: int
     created: dt.datetime
+    manifest: dict[str, Any]
+
+    @property
+    def database(self) -> str:
+        return str(self.manifest.get("database", ""))
 
 
 def backup_dir(project: Project, app: str) -> Path:
@@ -37,7 +67,13 @@ def backup_dir(project: Project, app: str) -> Path:
 
 
 def keep_count(project: Project) -> int:
-    return int(project.settings.get("backups", {}).get("keep", DEFAULT_KEEP))
+    keep = project.settings.get("backups", {}).get("keep", DEFAULT_KEEP)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ConfigError(
+            f"netapps.toml: [backups] keep = {keep!r}; it must be a whole number of at least 1 "
+            "(the newest backups of each database kept)"
+        )
+    return keep
 
 
 def enabled(project: Project) -> bool:
@@ -45,7 +81,7 @@ def enabled(project: Project) -> bool:
 
 
 def _label(revision: str | None) -> str:
-    return (revision or "base").replace("/", "_")[:40]
+    return re.sub(r"[^A-Za-z0-9_.,]", "_", revision or "base")[:40]
 
 
 def target_dir(project: Project, target: Target) -> Path:
@@ -53,25 +89,190 @@ def target_dir(project: Project, target: Target) -> Path:
     return folder / target.tenant if target.tenant else folder
 
 
+def manifest_path(file: Path) -> Path:
+    return file.with_name(file.name + MANIFEST)
+
+
+def checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- what an app owns in its database ------------------------------------------------------
+_CREATED = (
+    re.compile(r"create_table\(\s*['\"]([A-Za-z_][\w$]*)['\"]"),
+    re.compile(
+        r"CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\"?public\"?\.)?\"?"
+        r"([A-Za-z_][\w$]*)\"?\s*\(",
+        re.IGNORECASE,
+    ),
+)
+_SCHEMA = re.compile(r"CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?([A-Za-z_][\w$]*)", re.I)
+
+
+def owned_objects(source: Source) -> Owned:
+    """The app's schemas (its models' and those its migrations create) and its tables in the
+    default schema (those its migrations create, its version table and the ledger)."""
+    tables = {LEDGER_TABLE, source.version_table or "alembic_version"}
+    schemas = set(_schemas(source))
+    folders = {r.path.parent for r in source.revisions}
+    for folder in folders:
+        for path in (*folder.glob("*.py"), *folder.glob("*.sql")):
+            text = path.read_text(errors="replace")
+            for pattern in _CREATED:
+                tables.update(pattern.findall(text))
+            schemas.update(_SCHEMA.findall(text))
+    return Owned(schemas=tuple(sorted(schemas)), tables=tuple(sorted(tables)))
+
+
+def _schemas(source: Source) -> tuple[str, ...]:
+    """The source's schemas. Inside Alembic's env.py (a plain ``alembic downgrade``), reading
+    the models runs env.py once more, which ends Alembic's context: the outer one is put back."""
+    if source.kind != "alembic":
+        return source.schemas()
+    from alembic import context
+
+    outer = getattr(context, "_proxy", None)
+    try:
+        return source.schemas()
+    finally:
+        if outer is not None and getattr(context, "_proxy", None) is not outer:
+            outer._install_proxy()
+
+
+# -- making ---------------------------------------------------------------------------------
 def make_backup(
-    project: Project, target: Target, start: str | None, end: str | None
+    project: Project,
+    target: Target,
+    start: str | None,
+    end: str | None,
+    *,
+    source: Source,
+    conn: Connection,
+    protect: Path | None = None,
 ) -> Path | None:
-    """Back up ``target``'s database; None when there is nothing to back up yet."""
+    """Back up ``target``'s database; None when there is nothing to back up yet. The file
+    appears under its name only complete, verified and with its manifest; ``protect`` is never
+    pruned (the backup a restore is about to read)."""
     engine = target.engine
     folder = target_dir(project, target)
+    keep = keep_count(project)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{stamp}-{_label(start)}-{_label(end)}{engine.backup_suffix}"
-    if not engine.backup(target, path):
-        return None
-    _prune(folder, keep_count(project))
+    partial = folder / f".{path.name}.{os.getpid()}{PARTIAL}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _remove_stale(folder)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        owned = owned_objects(source) if engine.has_schemas else Owned()  # SQLite: all of it
+        if not engine.backup(target, partial, owned, conn):
+            return None
+        _fsync(partial)
+        try:
+            engine.verify_backup(partial)
+        except BackupError as exc:
+            raise BackupError(
+                f"{target.name}: the backup failed its check, nothing was changed ({exc})"
+            ) from None
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "app": target.app.name,
+            "tenant": target.tenant,
+            "engine": engine.name,
+            "database": engine.identity(target),
+            "url": target.display_url,
+            "from": start,
+            "to": end,
+            "size": partial.stat().st_size,
+            "sha256": checksum(partial),
+            "created": dt.datetime.now(dt.UTC).isoformat(),
+            "netapps": __version__,
+            "tool": engine.tool_version(),
+        }
+        written = folder / f".{path.name}{MANIFEST}.{os.getpid()}{PARTIAL}"
+        fd = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(manifest, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(written, manifest_path(path))
+        os.replace(partial, path)
+        _fsync_dir(folder)
+    except OSError as exc:  # a full disk, a read-only folder
+        raise BackupError(
+            f"{target.name}: could not write a backup in {folder} ({exc.strerror or exc}); "
+            "nothing was changed"
+        ) from None
+    finally:
+        for leftover in (partial, *(partial.with_name(partial.name + x) for x in _SIDE_FILES)):
+            leftover.unlink(missing_ok=True)
+    _prune(folder, keep, protect)
     return path
 
 
-def _prune(folder: Path, keep: int) -> None:
-    files = sorted((p for p in folder.iterdir() if p.suffix in _suffixes()), reverse=True)
-    for old in files[keep:]:
-        old.unlink(missing_ok=True)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+        _fsync(folder)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Temporary files of backups whose process is gone (killed mid-copy)."""
+    for path in folder.glob(f".*{PARTIAL}*"):
+        try:
+            pid = int(path.name.rsplit(PARTIAL, 1)[0].rsplit(".", 1)[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
+
+
+def read_manifest(file: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(manifest_path(file).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _listed(folder: Path) -> list[BackupFile]:
+    """Complete backups in ``folder`` (not its subfolders), newest first: files with a
+    manifest whose size matches."""
+    found: list[BackupFile] = []
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir(), key=lambda p: p.name, reverse=True):
+        if path.name.startswith(".") or path.suffix not in _suffixes() or not path.is_file():
+            continue
+        manifest = read_manifest(path)
+        stat = path.stat()
+        if manifest is None or manifest.get("size") != stat.st_size:
+            continue
+        created = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
+        found.append(BackupFile(path, stat.st_size, created, manifest))
+    return found
+
+
+def _prune(folder: Path, keep: int, protect: Path | None = None) -> None:
+    """The newest ``keep`` backups of each database (by the manifest's identity) stay: a
+    backup of one database never pushes out the last backup of another."""
+    seen: dict[str, int] = {}
+    for item in _listed(folder):
+        count = seen[item.database] = seen.get(item.database, 0) + 1
+        if count > keep and item.path != protect:
+            manifest_path(item.path).unlink(missing_ok=True)
+            item.path.unlink(missing_ok=True)
 
 
 def list_backups(project: Project, app: str) -> list[BackupFile]:
@@ -79,29 +280,83 @@ def list_backups(project: Project, app: str) -> list[BackupFile]:
     folder = backup_dir(project, app)
     if not folder.is_dir():
         return []
-    found = []
-    for path in sorted(folder.rglob("*"), key=lambda p: p.name, reverse=True):
-        if path.suffix in _suffixes():
-            stat = path.stat()
-            found.append(
-                BackupFile(path, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
-            )
-    return found
+    folders = [folder, *(p for p in folder.iterdir() if p.is_dir())]
+    found = [item for f in folders for item in _listed(f)]
+    return sorted(found, key=lambda b: b.path.name, reverse=True)
 
 
-def check_backup_file(target: Target, file: Path) -> None:
-    """Refuse, before anything is touched, a file that cannot be this database's backup."""
+# -- restoring ------------------------------------------------------------------------------
+def check_backup_file(target: Target, file: Path, *, other_database: bool = False) -> None:
+    """Refuse, before anyone is asked, any lock taken or any connection opened, a file that is
+    not a complete, intact backup of this app's (and tenant's) database."""
     if not file.is_file():
         raise UsageError(
             f"{file} is not a backup file; `netapps backups {target.app.name}` lists them"
         )
     engine = target.engine
+    if engine.same_file(target, file):
+        raise BackupError(f"{file} is {target.name}'s live database, not a backup of it")
     if file.suffix != engine.backup_suffix:
         raise UsageError(
             f"{file} is not a {engine.name} backup ({engine.backup_suffix}) for {target.app.name}"
         )
+    manifest = read_manifest(file)
+    if manifest is None:
+        raise BackupError(
+            f"{file} has no readable manifest ({manifest_path(file).name}): it is not a "
+            f"complete backup made by netapps; `netapps backups {target.app.name}` lists those"
+        )
+    for key, want in (("app", target.app.name), ("tenant", target.tenant), ("engine", engine.name)):
+        if manifest.get(key) != want:
+            raise BackupError(
+                f"{file} is a backup of {key} {manifest.get(key)!r}, not {want!r}: it cannot be "
+                f"restored into {target.name}"
+            )
+    try:
+        size, digest = file.stat().st_size, checksum(file)
+    except OSError as exc:
+        raise BackupError(f"{file} cannot be read: {exc.strerror or exc}") from None
+    if manifest.get("size") != size or manifest.get("sha256") != digest:
+        raise BackupError(
+            f"{file} does not match its manifest's size and checksum: it was cut short or "
+            "changed since it was made; restore another backup"
+        )
+    engine.verify_backup(file)
+    if manifest.get("database") != engine.identity(target) and not other_database:
+        raise BackupError(
+            f"{file} is a backup of {manifest.get('database')}, not of "
+            f"{engine.identity(target)}; pass --other-database to restore it here anyway"
+        )
 
 
-def restore(project: Project, target: Target, file: Path) -> None:
-    check_backup_file(target, file)
-    target.engine.restore(target, file)
+def restore(
+    project: Project,
+    target: Target,
+    file: Path,
+    *,
+    source: Source,
+    conn: Connection,
+    other_database: bool = False,
+) -> Path | None:
+    """Under the migration lock: check the file again, back up what is there now (the
+    backup made, or None), then replace the app's objects with the file's, all or nothing."""
+    check_backup_file(target, file, other_database=other_database)
+    engine = target.engine
+    saved = None
+    current = source.current(conn) if engine.exists(target) else ()
+    tables = engine.user_tables(conn, target, set()) if engine.exists(target) else ()
+    if conn.in_transaction():
+        conn.commit()
+    if current or tables:  # an empty database has nothing to lose
+        manifest = read_manifest(file) or {}
+        saved = make_backup(
+            project,
+            target,
+            ",".join(current) or None,
+            f"restore-{manifest.get('to') or 'base'}",
+            source=source,
+            conn=conn,
+            protect=file,
+        )
+    engine.restore(target, file, owned_objects(source) if engine.has_schemas else Owned())
+    return saved

@@ -202,7 +202,16 @@ def migrate(
     when one fails, the others still run. Results in the order of ``chosen``."""
     from netapps.parallel import migrate_all
 
-    return migrate_all(project, chosen, options or MigrateOptions(), workers, progress, on_result)
+    options = options or MigrateOptions()
+    spec = options.destination.strip()
+    if options.direction is None and spec.startswith("-") and spec[1:].isdigit():
+        # A step down relative to wherever the database is: a downgrade, asked for by name.
+        names = " ".join(sorted({t.name for t in chosen})) or "APP"
+        raise UsageError(
+            f"migrate --to {spec} would downgrade; use `netapps downgrade {names} {spec}` "
+            "(one app at a time)"
+        )
+    return migrate_all(project, chosen, options, workers, progress, on_result)
 
 
 def move(
@@ -230,16 +239,28 @@ def stamp(
     return target, executor.stamp(target, source, revision, lock_timeout)
 
 
+def safe_message(message: str) -> str:
+    """A revision message as it may be written into a new migration file: one line (a line
+    break would end an SQL comment), no double quote or backslash (either would end the
+    docstring of an Alembic file and let the rest run as code)."""
+    text = " ".join(message.split()).replace("\\", "/").replace('"', "'")
+    if not any(c.isalnum() for c in text):
+        raise UsageError(f"message {message!r} has no letters or digits; describe the change")
+    return text
+
+
 def revision(
     project: Project, name: str, message: str, autogenerate: bool = False
 ) -> tuple[Target, list[Path]]:
     target, source = one(project, name)
-    return target, source.create_revision(message, autogenerate=autogenerate, target=target)
+    return target, source.create_revision(
+        safe_message(message), autogenerate=autogenerate, target=target
+    )
 
 
 def merge(project: Project, name: str, message: str = "merge heads") -> tuple[Target, Path]:
     target, source = one(project, name)
-    return target, source.merge(message, target)
+    return target, source.merge(safe_message(message), target)
 
 
 # -- checking ------------------------------------------------------------------------------
@@ -353,18 +374,30 @@ def backups(project: Project, name: str) -> tuple[Path, list[backup.BackupFile]]
     return backup.backup_dir(project, app.name), backup.list_backups(project, app.name)
 
 
-def check_restore(project: Project, name: str, file: Path) -> Target:
-    """The database ``file`` would be restored into, after checking the file (before anyone
-    is asked, any lock taken or any connection opened)."""
+def check_restore(
+    project: Project, name: str, file: Path, *, other_database: bool = False
+) -> Target:
+    """The database ``file`` would be restored into, after checking the file (its manifest:
+    same app, tenant, engine and, unless ``other_database``, database; its checksum and its
+    integrity) before anyone is asked, any lock taken or any connection opened."""
     target, _source = one(project, name)
-    backup.check_backup_file(target, file.resolve())
+    backup.check_backup_file(target, file.resolve(), other_database=other_database)
     return target
 
 
 def restore(
-    project: Project, name: str, file: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-) -> Target:
-    """Replace a database with a backup, under the migration lock."""
-    target = check_restore(project, name, file)
-    executor.restore(project, target, file.resolve(), lock_timeout)
-    return target
+    project: Project,
+    name: str,
+    file: Path,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    *,
+    other_database: bool = False,
+) -> tuple[Target, Path | None]:
+    """Replace a database with a backup, under the migration lock, after backing up what it
+    holds now; the target, and that backup (None when the database was empty)."""
+    target, source = one(project, name)
+    backup.check_backup_file(target, file.resolve(), other_database=other_database)
+    saved = executor.restore(
+        project, target, source, file.resolve(), lock_timeout, other_database=other_database
+    )
+    return target, saved

@@ -95,7 +95,30 @@ class Project:
             else:
                 found = [self.target(app, tenant=t) for t in app.tenants] or [self.target(app)]
             chosen.extend(t for t in found if t not in chosen)
+        self._refuse_shared(chosen)
         return chosen
+
+    def _refuse_shared(self, chosen: list[Target]) -> None:
+        """Two apps (or tenants) on one database or schema would share its version table,
+        lock and ledger: refused before anything runs, whichever of them is named."""
+        from netapps.errors import NetappsError
+
+        users: dict[str, set[str]] = {}
+        for app in self.apps:
+            for tenant in app.tenants or (None,):
+                try:
+                    target = self.target(app, tenant=tenant)
+                except NetappsError:
+                    continue  # its own error is reported when it is named
+                users.setdefault(target.engine.identity(target), set()).add(target.name)
+        for target in chosen:
+            sharing = users.get(target.engine.identity(target), set()) - {target.name}
+            if sharing:
+                owner = sorted(sharing)[0]
+                raise ConfigError(
+                    f"{target.name} and {owner} use the same database ({target.display_url}); "
+                    "give each app (and tenant) its own database or schema"
+                )
 
     def app_for_folder(self, folder: Path) -> App:
         folder = folder.resolve()

@@ -93,6 +93,8 @@ def first_line(exc: BaseException) -> str:
 
 def scrub(message: str, url: URL) -> str:
     """Never let a password reach the screen, even inside a driver's error message."""
-    if url.password:
-        message = message.replace(str(url.password), "***")
+    from netapps.urls import secrets
+
+    for secret in secrets(url):
+        message = message.replace(secret, "***")
     return message

@@ -14,6 +14,7 @@ EXIT_UNREACHABLE = 3
 EXIT_MIGRATION_FAILED = 4
 EXIT_CHECK_FAILED = 5
 EXIT_LOCK_TIMEOUT = 6
+EXIT_BACKUP = 7
 
 
 class NetappsError(Exception):
@@ -65,4 +66,8 @@ class LockTimeout(NetappsError):
 
 
 class BackupError(NetappsError):
-    """A backup could not be made or restored; nothing was changed."""
+    """A backup could not be made, verified or restored, or a backup file cannot be restored
+    here (no manifest, a failed checksum or integrity check, another app's, tenant's, engine's
+    or database's); nothing was changed."""
+
+    exit_code = EXIT_BACKUP

@@ -263,7 +263,12 @@ def guarded_run(
         # An empty database has nothing to lose: no backup before its first migration.
         if options.backup and backup.enabled(project) and (state.current or state.user_tables):
             result.backup = backup.make_backup(
-                project, target, ",".join(state.current) or None, plan.destination
+                project,
+                target,
+                ",".join(state.current) or None,
+                plan.destination,
+                source=source,
+                conn=conn,
             )
         recorder.ensure(conn)
         # A concurrent index build that failed or was killed leaves an INVALID index behind,
@@ -370,12 +375,22 @@ def repair(target: Target, source: Source, timeout: float = DEFAULT_LOCK_TIMEOUT
     return run_on_target(target, work)
 
 
-def restore(project: Project, target: Target, file: Path, timeout: float) -> None:
-    """Replace the database with a backup, under the migration lock: no migrator may run
-    while the database is replaced."""
+def restore(
+    project: Project,
+    target: Target,
+    source: Source,
+    file: Path,
+    timeout: float,
+    *,
+    other_database: bool = False,
+) -> Path | None:
+    """Replace the database with a backup, under the migration lock (no migrator may run
+    while the database is replaced), after backing up what it holds; that backup, if any."""
 
-    def work(conn: Connection) -> None:
+    def work(conn: Connection) -> Path | None:
         with target.engine.lock(conn, target, timeout):
-            backup.restore(project, target, file)
+            return backup.restore(
+                project, target, file, source=source, conn=conn, other_database=other_database
+            )
 
-    run_on_target(target, work)
+    return run_on_target(target, work)

@@ -187,6 +187,22 @@ def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> lis
     return chosen
 
 
+def _give_up_if_shared(data: dict[str, Any], root: Path, env: str) -> None:
+    """Two apps or tenants on one database: the full implementation refuses, and says so."""
+    import os
+
+    seen: set[tuple[Any, ...]] = set()
+    for name, spec in data.get("apps", {}).items():
+        for db in _databases(name, spec, root, env, single=False):
+            where = {k: v for k, v in db.location.connect.items() if k not in ("user", "password")}
+            if "path" in where:
+                where["path"] = os.path.realpath(where["path"])
+            key = (db.engine.name, db.schema, *sorted((k, str(v)) for k, v in where.items()))
+            if key in seen:
+                raise GiveUp
+            seen.add(key)
+
+
 # One open connection per database for the whole answer: a SQLite file's three reads, or
 # 200 tenant schemas of one PostgreSQL database, share it.
 _CONNECTIONS: dict[Any, Any] = {}
@@ -216,20 +232,29 @@ def _query(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[A
 @functools.cache
 def _migration_files(
     kind: str, folder: Path, engine: str
-) -> tuple[tuple[str, ...], dict[str, str]]:
-    """(heads, {revision: checksum}) of an app's files, read once per run for all its tenants."""
+) -> tuple[tuple[str, ...], dict[str, str], dict[str, tuple[str, ...]]]:
+    """(heads, {revision: checksum}, {revision: the checksums a ledger may hold for it}) of
+    an app's files, read once per run for all its tenants."""
     if kind == "alembic":
         revs = revisions.read_alembic_folder(folder / "alembic" / "versions", ids_only=True)
-        return revisions.heads_of(revs), {r.id: r.checksum for r in revs}
+        return (
+            revisions.heads_of(revs),
+            {r.id: r.checksum for r in revs},
+            {r.id: (r.checksum,) for r in revs},
+        )
     migrations = sql_files.discover(folder / "migrations", engine)
     if not migrations:
         raise GiveUp
-    return (migrations[-1].version,), {m.version: m.checksum for m in migrations}
+    files = {m.version: m.checksum for m in migrations}  # what the version table holds
+    accepted: dict[str, tuple[str, ...]] = {
+        m.version: (m.pair_checksum, m.checksum) for m in migrations
+    }
+    return (migrations[-1].version,), files, accepted
 
 
 def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
     """The status row of a database at head, or GiveUp."""
-    heads, files = _migration_files(db.kind, db.folder, db.engine.name)
+    heads, files, accepted = _migration_files(db.kind, db.folder, db.engine.name)
     if db.kind == "alembic":
         sql = f"SELECT version_num FROM {db.table(ALEMBIC_VERSION_TABLE)}"
         current = sorted(r[0] for r in _query(db, sql))
@@ -249,7 +274,7 @@ def _check_at_head(db: Database, environment: str) -> dict[str, Any]:
         (db.app,),
     )
     recorded = revisions.checksums_from_ledger((r[0], r[1], r[2]) for r in ledger)
-    if any(files.get(rev) not in (None, digest) for rev, digest in recorded.items()):
+    if any(rev in accepted and digest not in accepted[rev] for rev, digest in recorded.items()):
         raise GiveUp  # an applied file changed: migrate refuses, and says so
     last_at = last_by = None
     if ledger:
@@ -286,6 +311,7 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
         data = settings.read_config(config)
         env = settings.environment(data, request.environment)
         databases = _select(data, config.parent, env, request)
+        _give_up_if_shared(data, config.parent, env)
         rows = []
         for db in databases:
             began = time.perf_counter()

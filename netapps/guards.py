@@ -112,6 +112,39 @@ def edited_files(s: Situation) -> list[Finding]:
     ]
 
 
+def never_ran(s: Situation) -> list[Finding]:
+    """Revisions below the current one that never ran here, above one that did: a revision
+    inserted into the middle of an applied chain (its child then changed, and `repair`
+    accepted that), which every command would otherwise show as applied. Listed by check."""
+    if s.purpose != "check" or not s.state.current or not s.state.ledger:
+        return []
+    from netapps.recorder import recorded_checksums
+
+    recorded = set(recorded_checksums(s.state.ledger))
+    stamped = {e.revision for e in s.state.ledger if e.direction == "stamp"}
+    by_id = s.source.by_id
+    covered = s.source.ancestors(r for r in stamped if r in by_id)
+    applied = s.source.ancestors(c for c in s.state.current if c in by_id)
+    missing = [
+        r.id
+        for r in s.source.revisions
+        if r.id in applied
+        and r.id not in recorded
+        and r.id not in covered
+        and (s.source.ancestors(r.parents) & recorded)
+    ]
+    if not missing:
+        return []
+    return [
+        Finding(
+            "never-ran",
+            f"{', '.join(missing)} never ran on this database, though later revisions did "
+            "(inserted into an applied chain?)",
+            f"downgrade {s.target.name} below it and migrate again, or apply its changes by hand",
+        )
+    ]
+
+
 def destructive(s: Situation) -> list[Finding]:
     """Destructive steps: refused in production unless allowed; always listed by check."""
     if s.plan is None:
@@ -147,6 +180,7 @@ GUARDS: list[Guard] = [
     unversioned_tables,
     unknown_revision,
     edited_files,
+    never_ran,
     destructive,
 ]
 

@@ -9,6 +9,7 @@ run; a target that fails is reported and the others go on.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -23,9 +24,18 @@ from netapps.sources import source_for
 _events: Any = None
 
 
-def _init_worker(events: Any) -> None:
+def _init_worker(events: Any, parent: int) -> None:
+    """A worker dies with the run that started it (even killed by SIGKILL): it must not go on
+    migrating, or hold a database's lock, with nobody to report to."""
+    import os
+
+    from netapps.engines.base import die_with_parent
+
     global _events
     _events = events
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _send_progress(event: Event) -> None:
@@ -88,7 +98,7 @@ def _run_pool(
         max_workers=min(workers, len(targets)),
         mp_context=context,
         initializer=_init_worker,
-        initargs=(events,),
+        initargs=(events, os.getpid()),
     ) as pool:
         futures = [pool.submit(_migrate_one, project, t, options) for t in targets]
         results = []

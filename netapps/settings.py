@@ -59,10 +59,105 @@ def config_path(start: Path | None = None) -> Path:
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    """netapps.toml, validated: an unknown or misspelled key, or a value of the wrong type, is
+    a usage error naming the key, before anything runs."""
     try:
-        return tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    validate_config(data, path)
+    return data
+
+
+#: What netapps.toml may hold: key -> the type of its value (a dict: a table of these keys).
+_STRINGS = "a list of strings"
+_NUMBER = "a number"
+_TOP_KEYS: dict[str, Any] = {
+    "environments": _STRINGS,
+    "backups": dict,
+    "migrations": dict,
+    "apps": dict,
+}
+#: How long a migration may wait and run (PostgreSQL): [migrations], or an app's own keys.
+_MIGRATION_KEYS: dict[str, Any] = {
+    "ddl_lock_timeout": _NUMBER,
+    "statement_timeout": _NUMBER,
+    "lock_retries": int,
+}
+_BACKUP_KEYS: dict[str, Any] = {"dir": str, "keep": int, "enabled": bool}
+_APP_KEYS: dict[str, Any] = {
+    "label": str,
+    "aliases": _STRINGS,
+    "folder": str,
+    "kind": str,
+    "url_env": str,
+    "database": dict,
+    "tenants": _STRINGS,
+    "tenants_file": str,
+    **_MIGRATION_KEYS,
+}
+_REQUIRED_APP_KEYS = ("folder", "kind")
+
+
+def _type_name(expected: Any) -> str:
+    if isinstance(expected, str):
+        return expected
+    return {str: "a string", int: "a whole number", bool: "true or false", dict: "a table"}[
+        expected
+    ]
+
+
+def _check_table(table: dict[str, Any], allowed: dict[str, Any], where: str, path: Path) -> None:
+    for key, value in table.items():
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}: unknown key '{where}{key}'; known keys there: "
+                + ", ".join(sorted(allowed))
+            )
+        expected = allowed[key]
+        if expected == _STRINGS:
+            good = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif expected == _NUMBER:
+            good = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif expected is int:
+            good = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            good = isinstance(value, expected)
+        if not good:
+            raise ConfigError(
+                f"{path}: '{where}{key}' must be {_type_name(expected)}, not {value!r}"
+            )
+
+
+def validate_config(data: dict[str, Any], path: Path) -> None:
+    _check_table(data, _TOP_KEYS, "", path)
+    _check_table(data.get("backups", {}), _BACKUP_KEYS, "backups.", path)
+    _check_table(data.get("migrations", {}), _MIGRATION_KEYS, "migrations.", path)
+    keep = data.get("backups", {}).get("keep", 1)
+    if keep < 1:
+        raise ConfigError(
+            f"{path}: 'backups.keep' is {keep}; it must be at least 1 (the newest backups of "
+            "each database kept)"
+        )
+    environments = data.get("environments", list(DEFAULT_ENVIRONMENTS))
+    for name, spec in data.get("apps", {}).items():
+        where = f"apps.{name}."
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{path}: 'apps.{name}' must be a table")
+        _check_table(spec, _APP_KEYS, where, path)
+        for key in _REQUIRED_APP_KEYS:
+            if key not in spec:
+                raise ConfigError(f"{path}: app '{name}' lacks the key '{key}'; add it")
+        for env, setting in spec.get("database", {}).items():
+            if env not in environments:
+                raise ConfigError(
+                    f"{path}: unknown environment '{where}database.{env}'; the environments "
+                    "are: " + ", ".join(environments)
+                )
+            if not isinstance(setting, dict):
+                raise ConfigError(f"{path}: '{where}database.{env}' must be a table")
+            keys = {k: str for k in DATABASE_KEYS}
+            _check_table(setting, keys, f"{where}database.{env}.", path)
 
 
 def environment(data: dict[str, Any], requested: str | None) -> str:

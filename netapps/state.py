@@ -51,5 +51,5 @@ def edited_revisions(source: Source, ledger: list[Entry], current: tuple[str, ..
     return [
         Edited(rev, recorded[rev.id])
         for rev in source.revisions
-        if rev.id in applied and rev.id in recorded and recorded[rev.id] != rev.checksum
+        if rev.id in applied and rev.id in recorded and not rev.matches(recorded[rev.id])
     ]

@@ -24,32 +24,56 @@ _DRIVER_PACKAGES: dict[tuple[str, str], tuple[str, str]] = {
 
 
 def parse_url(text: str, *, what: str) -> URL:
-    """Parse ``text`` as a SQLAlchemy URL; ``what`` names where it came from for the error."""
+    """Parse ``text`` as a SQLAlchemy URL; ``what`` names where it came from for the error.
+
+    A URL that does not parse, or parses in a way that could misplace a password (an
+    unencoded ``@``, a mistyped ``://`` that turns the credentials into a database name), is
+    refused without being shown: it may hold a password that masking cannot find."""
+    refused = UsageError(
+        f"{what}: cannot parse the database URL unambiguously (not shown: it may hold a "
+        "password); write it as dialect+driver://user:password@host:port/database, with "
+        "special characters in the password percent-encoded (@ as %40, / as %2F), or "
+        "sqlite:///path.db"
+    )
+    text = text.strip()
+    _scheme, separator, rest = text.partition("://")
     try:
-        url = make_url(text.strip())
+        url = make_url(text)
         url.port  # noqa: B018  (a non-numeric port fails here, not later)
     except (ArgumentError, ValueError):
-        raise UsageError(
-            f"{what}: cannot parse database URL {mask_text(text)!r}; "
-            "expected dialect+driver://user@host:port/database or sqlite:///path.db"
-        ) from None
+        raise refused from None
+    if not separator:
+        raise refused
+    if url.get_backend_name() != "sqlite":
+        before_query = rest.partition("?")[0]
+        ambiguous = before_query.count("@") > 1 or (
+            "@" in before_query and url.username is None and url.password is None
+        )
+        if ambiguous or "@" in (url.host or "") or "@" in (url.database or ""):
+            raise refused
     check_dialect(url, what=what)
     return url
 
 
+#: Query parameters that carry a secret (libpq's and the drivers' spellings).
+SECRET_PARAMETERS = frozenset({"password", "passwd", "pwd", "sslpassword"})
+
+
+def secrets(url: URL) -> list[str]:
+    """Every secret the URL holds: its password, and passwords given as query parameters."""
+    found = [str(url.password)] if url.password else []
+    for key, value in url.query.items():
+        if key.lower() in SECRET_PARAMETERS:
+            found += [value] if isinstance(value, str) else list(value)
+    return [s for s in found if s]
+
+
 def mask(url: URL) -> str:
-    """The URL as text with its password replaced by ***."""
+    """The URL as text with its password (and password parameters) replaced by ***."""
+    hidden = {k: "***" for k in url.query if k.lower() in SECRET_PARAMETERS}
+    if hidden:
+        url = url.update_query_dict(hidden)
     return url.render_as_string(hide_password=True)
-
-
-def mask_text(text: str) -> str:
-    """Mask a password in URL-like text that may not even parse."""
-    scheme, sep, rest = text.partition("://")
-    if not sep or "@" not in rest:
-        return text
-    credentials, _, host = rest.rpartition("@")
-    user, colon, _password = credentials.partition(":")
-    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
 
 
 def driver_name(url: URL) -> str:

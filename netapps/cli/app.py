@@ -468,13 +468,26 @@ def backups_command(app: AppArg, json_output: JsonOpt = False) -> None:
     folder, found = commands.backups(_project(), app)
     if json_output:
         report.emit_json(
-            [{"file": str(b.path), "size": b.size, "created": b.created.isoformat()} for b in found]
+            [
+                {
+                    "file": str(b.path),
+                    "size": b.size,
+                    "created": b.created.isoformat(),
+                    "database": b.database,
+                    "from": b.manifest.get("from"),
+                    "to": b.manifest.get("to"),
+                }
+                for b in found
+            ]
         )
         return
     if not found:
         report.out.print(f"no backups in {folder}")
     for b in found:
-        report.out.print(f"{b.created:%Y-%m-%d %H:%M:%S} UTC  {b.size:>10} bytes  {b.path}")
+        report.out.print(
+            f"{b.created:%Y-%m-%d %H:%M:%S} UTC  {b.size:>10} bytes  {b.path}  ({b.database})",
+            markup=False,
+        )
 
 
 @cli.command("restore")
@@ -483,21 +496,38 @@ def restore_command(
     file: Annotated[Path, typer.Argument(help="A file listed by `netapps backups APP`.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
+    other_database: Annotated[
+        bool,
+        typer.Option(
+            "--other-database", help="Restore a backup made of another database of this app."
+        ),
+    ] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Restore an app's database from a backup (asks first unless --yes)."""
+    """Restore an app's database from a backup (asks first unless --yes); what it replaces is
+    backed up first."""
     project = _project()
-    target = commands.check_restore(project, app, file)
+    target = commands.check_restore(project, app, file, other_database=other_database)
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(f"restoring replaces {target.display_url}; confirm with --yes")
         if not typer.confirm(f"Replace {target.display_url} with {file}?"):
             raise typer.Exit(errors.EXIT_USAGE)
-    commands.restore(project, app, file, lock_timeout)
+    _target, saved = commands.restore(
+        project, app, file, lock_timeout, other_database=other_database
+    )
     if json_output:
-        report.emit_json({"app": target.name, "url": target.display_url, "restored": str(file)})
+        report.emit_json(
+            {
+                "app": target.name,
+                "url": target.display_url,
+                "restored": str(file),
+                "backup": str(saved) if saved else None,
+            }
+        )
     else:
-        report.out.print(f"{target.name}: restored {file}")
+        kept = f" (what it replaced is in {saved})" if saved else ""
+        report.out.print(f"{target.name}: restored {file}{kept}", markup=False)
 
 
 # -- entry points --------------------------------------------------------------------------

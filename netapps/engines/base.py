@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,6 +39,30 @@ def who() -> str:
     except Exception:  # no user name in some containers
         user = str(os.getuid())
     return f"{user}@{socket.gethostname()}"
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` of a child process (pg_dump, psql, a worker): the kernel kills it when
+    its parent dies, even by SIGKILL, so that nothing outlives the lock it ran under (Linux;
+    elsewhere a no-op)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What belongs to an app in a database shared with others: the schemas it creates, and
+    its tables in the default schema (its own, netapps' ledger and its version table). A
+    backup holds these and nothing else; a restore replaces these and nothing else."""
+
+    schemas: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
 
 
 class FastLocation:
@@ -122,12 +147,32 @@ class DatabaseEngine:
         transaction); engines that do not enforce lengths do nothing."""
 
     # -- backups ---------------------------------------------------------------------------
-    def backup(self, target: Target, path: Path) -> bool:
-        """Write a backup of ``target`` to ``path``; False when there is nothing to back up."""
+    def identity(self, target: Target) -> str:
+        """Which database this is, without its password: backups record it, and a restore
+        from another database's backup needs to be asked for."""
         raise NotImplementedError
 
-    def restore(self, target: Target, path: Path) -> None:
-        """Replace ``target``'s contents with the backup at ``path``, all or nothing."""
+    def tool_version(self) -> str:
+        """The tool that writes this engine's backups, and its version (for the manifest)."""
+        return ""
+
+    def backup(self, target: Target, path: Path, owned: Owned, conn: Connection) -> bool:
+        """Write a backup of ``target``'s ``owned`` objects to ``path`` (a temporary name, made
+        by the caller with mode 0600); False when there is nothing to back up."""
+        raise NotImplementedError
+
+    def verify_backup(self, path: Path) -> None:
+        """Raise BackupError unless ``path`` is a complete, readable backup of this kind."""
+        raise NotImplementedError
+
+    def same_file(self, target: Target, path: Path) -> bool:
+        """Whether ``path`` is the live database itself."""
+        return False
+
+    def restore(self, target: Target, path: Path, owned: Owned) -> None:
+        """Replace ``target``'s ``owned`` objects with the backup at ``path`` (already
+        verified), all or nothing: killed at any moment, the database is as before or
+        fully restored."""
         raise NotImplementedError
 
     # -- the no-op fast path (standard library and the plain driver only) ------------------

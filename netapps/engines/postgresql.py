@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from netapps.engines.base import DatabaseEngine, FastLocation
+from netapps.engines.base import DatabaseEngine, FastLocation, Owned, die_with_parent
 from netapps.errors import BackupError, LockTimeout
 
 if TYPE_CHECKING:
@@ -169,7 +169,22 @@ class PostgresEngine(DatabaseEngine):
             f"TYPE VARCHAR({int(length)})"
         )
 
-    def backup(self, target: Target, path: Path) -> bool:
+    def identity(self, target: Target) -> str:
+        url = target.url
+        found = f"postgresql://{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+        return f"{found}?schema={target.schema}" if target.schema else found
+
+    def tool_version(self) -> str:
+        import shutil
+        import subprocess
+
+        pg_dump = shutil.which("pg_dump")
+        if pg_dump is None:
+            return ""
+        done = subprocess.run([pg_dump, "--version"], capture_output=True, text=True)
+        return done.stdout.strip()
+
+    def backup(self, target: Target, path: Path, owned: Owned, conn: Connection) -> bool:
         import shutil
         import subprocess
 
@@ -179,50 +194,82 @@ class PostgresEngine(DatabaseEngine):
                 "pg_dump is not installed, so no backup can be made before migrating "
                 "PostgreSQL; install postgresql-client, or pass --no-backup"
             )
+        schemas, tables, foreign, default = _existing(conn, target, owned)
+        if not schemas and not tables:
+            return False
         args, env = _client_args(target.url)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        only = ["--schema", target.schema] if target.schema else []  # a tenant alone
+        # The app's objects alone: its schemas, and the default schema without the relations
+        # that are not the app's (pg_dump's -t would override -n, hence -T). What else the
+        # default schema holds (functions, types) is left out of the restore (see _toc).
+        only = [f"--schema={_pattern(s)}" for s in schemas]
+        if tables:
+            only += [f"--schema={_pattern(default)}"]
+            only += [f"--exclude-table={_pattern(default)}.{_pattern(t)}" for t in foreign]
         done = subprocess.run(
             [pg_dump, "-Fc", "--no-owner", "-f", str(path), *args, *only, str(target.url.database)],
             env=env,
             capture_output=True,
             text=True,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
         if done.returncode != 0:
-            path.unlink(missing_ok=True)
-            raise BackupError(f"pg_dump failed, nothing was migrated: {_first(done.stderr)}")
+            raise BackupError(f"pg_dump failed, nothing was changed: {_first(done.stderr)}")
         return True
 
-    def restore(self, target: Target, path: Path) -> None:
-        """Replace the database's contents with the dump's, all in one transaction: a
-        failure leaves the database exactly as it was."""
+    def verify_backup(self, path: Path) -> None:
+        _toc(path)
+
+    def restore(self, target: Target, path: Path, owned: Owned) -> None:
+        """The dump becomes a SQL file that psql reads itself (never a stream that could end
+        inside COPY data), run in one transaction with ON_ERROR_STOP after dropping the app's
+        objects: psql dies with netapps, and the server rolls back a transaction whose
+        connection is gone. Killed at any moment, the database is as before or restored."""
         import shutil
         import subprocess
+        import tempfile
 
         pg_restore, psql = shutil.which("pg_restore"), shutil.which("psql")
         if pg_restore is None or psql is None:
             raise BackupError(
                 "pg_restore and psql are needed to restore; install postgresql-client"
             )
+        toc = _toc(path)
         args, env = _client_args(target.url)
-        script = subprocess.run(
-            [pg_restore, "--no-owner", "--no-privileges", "-f", "-", str(path)],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if script.returncode != 0:
-            raise BackupError(f"pg_restore could not read {path}: {_first(script.stderr)}")
-        single = ["-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1"]
-        done = subprocess.run(
-            [psql, *single, *args, "-d", str(target.url.database)],
-            # A tenant's backup holds its schema only: replace that schema, nothing else.
-            input=(_drop_schema_sql(target.schema) if target.schema else _DROP_EVERYTHING)
-            + script.stdout,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        with tempfile.TemporaryDirectory(prefix="netapps-restore-") as folder:
+            script, drop = Path(folder) / "restore.sql", Path(folder) / "drop.sql"
+            chosen = Path(folder) / "entries.list"
+            wanted = set(_restored(target, toc))
+            chosen.write_text(
+                "".join(line + "\n" for *entry, line in toc if tuple(entry) in wanted)
+            )
+            made = subprocess.run(
+                [
+                    *(pg_restore, "--no-owner", "--no-privileges", "-L", str(chosen)),
+                    *("-f", str(script), str(path)),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent,
+            )
+            if made.returncode != 0:
+                raise BackupError(
+                    f"pg_restore could not read {path}, nothing changed: {_first(made.stderr)}"
+                )
+            drop.write_text(_drop_sql(target, owned, sorted(wanted)))
+            done = subprocess.run(
+                [
+                    *(psql, "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1", *args),
+                    *("-d", str(target.url.database), "-f", str(drop), "-f", str(script)),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent,
+            )
         if done.returncode != 0:
             raise BackupError(
                 f"restore failed and was rolled back, nothing changed: {_first(done.stderr)}"
@@ -232,15 +279,33 @@ class PostgresEngine(DatabaseEngine):
     def fast_location(
         cls, text: str, folder: Path, password: str | None, schema: str | None
     ) -> FastLocation:
-        parts = urlsplit(text.strip())
+        text = text.strip()
+        parts = urlsplit(text)
+        netloc = parts.netloc
+        if (
+            # libpq (and asyncpg) read PGHOST, PGPORT, PGDATABASE, PGSERVICE …: the full path
+            # may then reach another server or database than the URL alone says.
+            any(name.startswith("PG") for name in os.environ)
+            or not text.startswith(f"{parts.scheme}://")  # SQLAlchemy's scheme, not urlsplit's
+            or netloc.count("@") > 1  # SQLAlchemy and urlsplit split these differently
+            or not parts.hostname  # no host: a socket, or PGHOST, not localhost
+            or parts.password == ""  # an empty password: password_env does not fill it in
+            or "%" in parts.path  # SQLAlchemy does not decode the database name
+            or "%" in (parts.username or "")
+            or "%" in (parts.hostname or "")
+            or parts.hostname != netloc.rpartition("@")[2].rsplit(":", 1)[0].strip("[]")
+            or not parts.path.lstrip("/")
+        ):
+            raise ValueError(text)
         given = unquote(parts.password) if parts.password else None
         password = given or password
         user = unquote(parts.username or "")
-        host = parts.hostname or "localhost"
+        host = parts.hostname
         port = parts.port or 5432
-        database = unquote(parts.path.lstrip("/"))
+        database = parts.path.lstrip("/")
         shown_user = f"{user}:***@" if password else (f"{user}@" if user else "")
-        display = f"{parts.scheme}://{shown_user}{host}:{port}/{database}"
+        # As SQLAlchemy renders the URL: host and port as written.
+        display = f"{parts.scheme}://{shown_user}{netloc.rpartition('@')[2]}/{database}"
         if schema:
             display += f" (schema {schema})"
         conninfo: dict[str, Any] = {"host": host, "port": port, "user": user or None}
@@ -310,26 +375,166 @@ def _first(stderr: str) -> str:
     return (stderr.strip().splitlines() or ["no message"])[0]
 
 
-# Everything the app's database holds, dropped in the same transaction as the restore, so that
-# objects created after the backup (which --clean would not know of) cannot block it.
-_DROP_EVERYTHING = """
-DO $$
-DECLARE item record;
-BEGIN
-  FOR item IN SELECT nspname FROM pg_namespace
-      WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
-  LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', item.nspname);
-  END LOOP;
-  FOR item IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
-    EXECUTE format('DROP TABLE IF EXISTS public.%I CASCADE', item.tablename);
-  END LOOP;
-  FOR item IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
-    EXECUTE format('DROP SEQUENCE IF EXISTS public.%I CASCADE', item.sequencename);
-  END LOOP;
-END $$;
-"""
+def _pattern(name: str) -> str:
+    """A name as a pg_dump pattern that matches it and nothing else (no wildcards)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _drop_schema_sql(schema: str) -> str:
-    return 'DROP SCHEMA IF EXISTS "' + schema.replace('"', '""') + '" CASCADE;\n'
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _existing(
+    conn: Connection, target: Target, owned: Owned
+) -> tuple[list[str], list[str], list[str], str]:
+    """Which of ``owned`` (or the tenant's schema) exist now, the relations of the default
+    schema that are not the app's, and the default schema."""
+    present = set(conn.exec_driver_sql("SELECT nspname FROM pg_namespace").scalars())
+    default = str(conn.exec_driver_sql("SELECT current_schema()").scalar() or "public")
+    if target.schema:
+        conn.commit()
+        return ([target.schema] if target.schema in present else []), [], [], default
+    rows = conn.exec_driver_sql(
+        "SELECT c.relname, c.relkind, owner.relname FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+        "  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+        "  AND c.relkind = 'S' "
+        "LEFT JOIN pg_class owner ON owner.oid = d.refobjid "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+    ).all()
+    conn.commit()
+    mine = set(owned.tables)
+    tables = sorted({name for name, kind, _o in rows if kind != "S" and name in mine})
+    foreign = sorted(
+        {name for name, _k, of in rows if name not in mine and (of is None or of not in mine)}
+    )
+    schemas = [s for s in owned.schemas if s in present and s != default]
+    return schemas, tables, foreign, default
+
+
+#: What a dump may hold in the default schema that belongs to one of the app's tables; other
+#: entries there (the schema itself, functions, types, extensions) are never restored.
+_TABLE_KINDS = frozenset(
+    {
+        "TABLE",
+        "TABLE DATA",
+        "SEQUENCE",
+        "SEQUENCE SET",
+        "SEQUENCE OWNED BY",
+        "DEFAULT",
+        "CONSTRAINT",
+        "FK CONSTRAINT",
+        "CHECK CONSTRAINT",
+        "INDEX",
+        "TRIGGER",
+        "VIEW",
+        "MATERIALIZED VIEW",
+        "MATERIALIZED VIEW DATA",
+        "RULE",
+        "POLICY",
+        "ROW SECURITY",
+    }
+)
+_MULTI_WORD = sorted(
+    (k for k in (*_TABLE_KINDS, "DEFAULT ACL", "EVENT TRIGGER", "FOREIGN TABLE") if " " in k),
+    key=len,
+    reverse=True,
+)
+
+
+def _entry(line: str) -> tuple[str, str, str] | None:
+    """(kind, schema, name) of one line of ``pg_restore --list``; None for a comment."""
+    if line.startswith(";") or ";" not in line:
+        return None
+    rest = line.split(";", 1)[1].split(None, 2)
+    if len(rest) < 3:
+        return None
+    text = rest[2]
+    kind = next((k for k in _MULTI_WORD if text.startswith(k + " ")), text.split(" ", 1)[0])
+    words = text[len(kind) :].split()
+    if len(words) < 2:
+        return None
+    return kind, words[0], words[1]
+
+
+def _toc(path: Path) -> list[tuple[str, str, str, str]]:
+    """(kind, schema, name, line) of each entry of a dump; BackupError when ``pg_restore
+    --list`` cannot read it."""
+    import shutil
+    import subprocess
+
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
+        raise BackupError("pg_restore is needed to check a backup; install postgresql-client")
+    done = subprocess.run(
+        [pg_restore, "--list", str(path)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{path} is not a readable pg_dump backup: {_first(done.stderr)}")
+    found = []
+    for line in done.stdout.splitlines():
+        entry = _entry(line)
+        if entry is not None:
+            found.append((*entry, line))
+    return found
+
+
+def _restored(target: Target, toc: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str]]:
+    """The entries a restore replaces: a tenant's schema's; else everything in the app's own
+    schemas, and what belongs to its tables in the default schema."""
+    kept = []
+    for kind, schema, name, _line in toc:
+        if target.schema:
+            keep = schema == target.schema or (kind == "SCHEMA" and name == target.schema)
+        elif schema == "-":
+            keep = kind == "SCHEMA" and name != "public"
+        elif schema == "public":
+            keep = kind in _TABLE_KINDS
+        else:
+            keep = True
+        if keep:
+            kept.append((kind, schema, name))
+    return kept
+
+
+def _drop_sql(target: Target, owned: Owned, toc: list[tuple[str, str, str]]) -> str:
+    """What the restore replaces, dropped in its transaction: a tenant's schema; else the
+    app's schemas and its tables in the default schema (those it owns now, and those the
+    backup holds). Nothing else in the database is touched."""
+    if target.schema:
+        return f"DROP SCHEMA IF EXISTS {_ident(target.schema)} CASCADE;\n"
+    schemas = set(owned.schemas) | {name for kind, _s, name in toc if kind == "SCHEMA"}
+    schemas |= {schema for kind, schema, _n in toc if kind != "SCHEMA" and schema != "public"}
+    schemas -= {"public", "information_schema", "-"}
+    lines = [
+        f"DROP SCHEMA IF EXISTS {_ident(s)} CASCADE;"
+        for s in sorted(schemas)
+        if not s.startswith("pg_")
+    ]
+    names = set(owned.tables) | {
+        name for kind, schema, name in toc if schema == "public" and kind in ("TABLE", "VIEW")
+    }
+    if names:
+        array = ", ".join(_literal(n) for n in sorted(names))
+        lines.append(
+            "DO $netapps$ DECLARE item record; BEGIN\n"
+            "  FOR item IN SELECT c.relname, c.relkind FROM pg_class c\n"
+            "      JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+            f"      WHERE n.nspname = current_schema() AND c.relname = ANY (ARRAY[{array}])\n"
+            "      AND c.relkind IN ('r', 'p', 'v', 'm', 'S') LOOP\n"
+            "    EXECUTE format('DROP %s IF EXISTS %I.%I CASCADE', CASE item.relkind\n"
+            "      WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'\n"
+            "      WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, current_schema(), item.relname);\n"
+            "  END LOOP;\n"
+            "END $netapps$;"
+        )
+    return "\n".join(lines) + "\n"

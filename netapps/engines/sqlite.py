@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
-from netapps.engines.base import DatabaseEngine, FastLocation, who
-from netapps.errors import LockTimeout, UnreachableError, UsageError
+from netapps.engines.base import DatabaseEngine, FastLocation, Owned, who
+from netapps.errors import BackupError, LockTimeout, UnreachableError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -73,6 +72,13 @@ class SqliteEngine(DatabaseEngine):
             )
         return url.set(database=str(path))
 
+    def prepare(self, conn: Connection, target: Target, *, for_migrations: bool) -> None:
+        # SQLite creates a new file with the umask's mode (often world-readable): netapps'
+        # databases, like their backups, are readable by their owner only.
+        path = database_file(target)
+        if path is not None and path.exists() and path.stat().st_size == 0:
+            os.chmod(path, 0o600)
+
     def exists(self, target: Target) -> bool:
         path = database_file(target)
         return path is None or path.exists()
@@ -88,7 +94,8 @@ class SqliteEngine(DatabaseEngine):
         path = database_file(target)
         if path is None:
             return nullcontext()  # an in-memory database has one connection: nobody to race
-        return file_lock(path, target.name, timeout)
+        # One lock per file, however it is reached (a symlink, another relative path).
+        return file_lock(Path(os.path.realpath(path)), target.name, timeout)
 
     def user_tables(self, conn: Connection, target: Target, ignore: set[str]) -> tuple[str, ...]:
         from sqlalchemy import inspect
@@ -96,19 +103,66 @@ class SqliteEngine(DatabaseEngine):
         # SQLite has no schemas: an app's schemas are mapped away into the one file.
         return tuple(n for n in inspect(conn).get_table_names() if n not in ignore)
 
-    def backup(self, target: Target, path: Path) -> bool:
+    def identity(self, target: Target) -> str:
+        path = database_file(target)
+        return f"sqlite:///{os.path.realpath(path)}" if path else "sqlite:///:memory:"
+
+    def tool_version(self) -> str:
+        return f"sqlite {sqlite3.sqlite_version}"
+
+    def backup(self, target: Target, path: Path, owned: Owned, conn: Connection) -> bool:
+        # The file is the app's alone: all of it is backed up.
         source = database_file(target)
         if source is None or not source.exists():
             return False
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        copy_database(source, path)
+        try:
+            copy_database(source, path)
+        except sqlite3.Error as exc:  # a full disk: "database or disk is full"
+            raise BackupError(
+                f"the backup could not be written, nothing was changed: {exc}"
+            ) from None
         return True
 
-    def restore(self, target: Target, path: Path) -> None:
+    def verify_backup(self, path: Path) -> None:
+        """SQLite's own integrity_check, and at least one table: an empty file (a full disk)
+        is a valid, empty database, but never a backup of one worth backing up."""
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                checked = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise BackupError(f"{path} is not a readable SQLite database ({exc})") from None
+        if checked != ["ok"]:
+            raise BackupError(f"{path} fails SQLite's integrity check: {checked[0]}")
+        if not tables:
+            raise BackupError(f"{path} holds no tables: it is not a backup of a database")
+
+    def same_file(self, target: Target, path: Path) -> bool:
+        live = database_file(target)
+        try:
+            return live is not None and live.exists() and os.path.samefile(live, path)
+        except OSError:
+            return False
+
+    def restore(self, target: Target, path: Path, owned: Owned) -> None:
+        """Through the online backup API, in one write transaction on the live file: SQLite's
+        journal rolls a killed restore back when the file is next opened."""
         destination = database_file(target)
         if destination is None:
-            raise ValueError("an in-memory database cannot be restored")
-        copy_database(path, destination)
+            raise BackupError("an in-memory database cannot be restored")
+        if self.same_file(target, path):
+            raise BackupError(f"{path} is the live database itself; nothing to restore")
+        if not destination.exists():
+            os.close(os.open(destination, os.O_WRONLY | os.O_CREAT, 0o600))
+        try:
+            copy_database(path, destination)
+        except sqlite3.Error as exc:
+            raise BackupError(
+                f"restore failed and was rolled back, nothing changed: {exc}"
+            ) from None
 
     @classmethod
     def fast_location(
@@ -117,11 +171,13 @@ class SqliteEngine(DatabaseEngine):
         raw = text.strip().split(":///", 1)
         if len(raw) != 2 or not raw[1] or raw[1].startswith(":memory:") or schema:
             raise ValueError(text)
-        path = Path(unquote(raw[1])).expanduser()
+        if raw[0] not in cls.fast_schemes or "%" in raw[1] or "mode=memory" in raw[1]:
+            raise ValueError(text)  # SQLAlchemy reads the file name as written, undecoded
+        path = Path(raw[1]).expanduser()
         path = path if path.is_absolute() else (folder / path).resolve()
         if not path.is_file():
             raise ValueError(text)  # no database yet: certainly not at head
-        return FastLocation(f"sqlite:///{path}", {"path": path})
+        return FastLocation(f"{raw[0]}:///{path}", {"path": path})
 
     @classmethod
     def fast_connect(cls, location: FastLocation) -> Any:
@@ -131,8 +187,8 @@ class SqliteEngine(DatabaseEngine):
 
 def copy_database(source: Path, destination: Path) -> None:
     """A consistent copy through SQLite's online backup API (readers may go on meanwhile)."""
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(destination)
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(destination, timeout=30)
     try:
         src.backup(dst)
     finally:

@@ -50,6 +50,13 @@ class Revision:
     #: revision on another branch). Planning follows them; heads do not.
     dependencies: tuple[str, ...] = ()
     known: Details | None = field(default=None, compare=False, repr=False)
+    #: Checksums of the same files as older netapps versions recorded them (a SQL
+    #: migration's up file alone): accepted, not reported as edits.
+    legacy_checksums: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def matches(self, recorded: str) -> bool:
+        """Whether ``recorded`` (from the ledger) is this revision's files as they are now."""
+        return recorded == self.checksum or recorded in self.legacy_checksums
 
     @cached_property
     def details(self) -> Details:

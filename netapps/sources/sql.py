@@ -50,7 +50,10 @@ class SqlSource(Source):
                     id=migration.version,
                     parents=(previous,) if previous else (),
                     path=migration.up_path,
-                    checksum=migration.checksum,
+                    # Both files, as the ledger records them; the up file's alone (what
+                    # the version table keeps, and older ledgers hold) is still accepted.
+                    checksum=migration.pair_checksum,
+                    legacy_checksums=(migration.checksum,),
                     known=Details(message=migration.description),
                 )
             )
@@ -97,8 +100,9 @@ class SqlSource(Source):
 
     def accept_checksums(self, conn: Connection, revisions: list[Revision]) -> None:
         # schema_version keeps each file's checksum too, and upgrade() checks it.
+        by_version = {m.version: m for m in self.migrations}
         for revision in revisions:
-            sqlm.accept_checksum(conn, revision.id, revision.checksum)
+            sqlm.accept_checksum(conn, revision.id, by_version[revision.id].checksum)
 
     def offline_sql(self, target: Target, current: tuple[str, ...], destination: str | None) -> str:
         by_version = {m.version: m for m in self.migrations}

@@ -28,7 +28,9 @@ class SqlMigration:
     description: str
     up_path: Path
     down_path: Path
-    checksum: str  # sha256 of up_path, line endings normalised
+    checksum: str  # sha256 of up_path, line endings normalised (the version table's)
+    #: sha256 of the down file too: it runs later, so an edit to it is an edit as well.
+    pair_checksum: str = ""
 
     @property
     def number(self) -> int:
@@ -93,6 +95,7 @@ def discover(folder: Path, dialect: str) -> list[SqlMigration]:
                 up_path=up,
                 down_path=down,
                 checksum=checksum_of(up),
+                pair_checksum=checksum(f"{checksum_of(up)}\n{checksum_of(down)}".encode()),
             )
         )
     return migrations
