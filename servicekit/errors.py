@@ -99,9 +99,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
         for e in exc.errors()
     ]
-    return problem_response(
-        request, 422, "the request does not match the schema", errors=errors
-    )
+    return problem_response(request, 422, "the request does not match the schema", errors=errors)
 
 
 async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:

@@ -40,9 +40,7 @@ class CorrelationIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == _HEADER_KEY), b"").decode(
-            "latin-1"
-        )
+        given = next((v for k, v in scope["headers"] if k == _HEADER_KEY), b"").decode("latin-1")
         correlation_id = given if _ACCEPTABLE.match(given) else new_correlation_id()
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         structlog.contextvars.clear_contextvars()

@@ -81,7 +81,9 @@ async def current_revisions(engine: AsyncEngine) -> tuple[str, ...] | None:
         return tuple(sorted(r[0] for r in rows))
 
 
-def behind_message(database: AppDatabase, current: tuple[str, ...] | None, heads: tuple[str, ...]) -> str:
+def behind_message(
+    database: AppDatabase, current: tuple[str, ...] | None, heads: tuple[str, ...]
+) -> str:
     at = ", ".join(current) if current else "no revision"
     return (
         f"{database.app}: the database {database.display_url} is at {at}, this code needs "

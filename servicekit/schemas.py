@@ -24,7 +24,7 @@ def read_schema(model: type[DeclarativeBase], name: str) -> type[BaseModel]:
     """A response schema with a table's columns (secret ones left out), for read routes over
     tables whose rows are shown as they are stored."""
     fields: dict[str, Any] = {}
-    for column in model.__table__.columns:  # type: ignore[attr-defined]
+    for column in model.__table__.columns:
         if column.name in SECRET_COLUMNS:
             continue
         try:

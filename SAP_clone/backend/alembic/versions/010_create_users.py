@@ -42,9 +42,7 @@ def upgrade() -> None:
             server_default=sa.text("'active'"),
             nullable=False,
         ),
-        sa.Column(
-            "must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False
-        ),
+        sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False

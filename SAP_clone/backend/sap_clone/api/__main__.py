@@ -1,5 +1,4 @@
-from servicekit.runner import serve
-
 from sap_clone.api.main import SPEC
+from servicekit.runner import serve
 
 serve(SPEC)

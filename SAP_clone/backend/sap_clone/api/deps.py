@@ -6,7 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from sap_clone.api.roles import ADMIN, FINANCE_OFFICER, MAINTENANCE_ENGINEER, STORE_MANAGER, TICKET_ROLES
+from sap_clone.api.roles import (
+    ADMIN,
+    FINANCE_OFFICER,
+    MAINTENANCE_ENGINEER,
+    STORE_MANAGER,
+    TICKET_ROLES,
+)
 from servicekit.auth import Principal, allow
 from servicekit.db import ReadSession, WriteSession
 

@@ -10,7 +10,8 @@ from sap_clone.api.settings import SapSettings
 from sap_clone.models import Base
 from servicekit.accounts import auth_router
 from servicekit.db import Database
-from servicekit.service import ServiceSpec, create_app as create_service_app
+from servicekit.service import ServiceSpec
+from servicekit.service import create_app as create_service_app
 from servicekit.settings import ServiceSettings
 
 

@@ -6,7 +6,6 @@ from sap_clone.models.fi import Approval, CostCenter, CostEntry
 from sap_clone.models.mm import Material, Requisition, StockTransaction
 from sap_clone.models.password_reset import PasswordResetTicket
 from sap_clone.models.pm import Asset, Incident, MaintenanceOrder
-from sap_clone.models.users import User, UserRole
 from sap_clone.models.pm_workflow import (
     WorkflowComponent,
     WorkflowConfirmation,
@@ -19,6 +18,7 @@ from sap_clone.models.pm_workflow import (
     WorkflowOperation,
     WorkflowPurchaseOrder,
 )
+from sap_clone.models.users import User, UserRole
 from sap_clone.models.work_orders import CrmWorkOrder, WorkOrderFlowHistory, WorkOrderMaterial
 
 __all__ = [

@@ -34,7 +34,7 @@ async def _next_ticket_id(session: AsyncSession, module: str, day: dt.date) -> s
     database's write lock (BEGIN IMMEDIATE). Either way the lock ends with the transaction.
     """
     prefix = f"TKT-{module}-{day:%Y%m%d}-"
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         key = zlib.crc32(prefix.encode())
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     last = await session.scalar(
@@ -94,7 +94,9 @@ async def list_tickets(
     if status:
         query = query.where(Ticket.status == status)
     rows = await session.scalars(
-        query.order_by(Ticket.created_at.desc(), Ticket.ticket_id.desc()).limit(limit).offset(offset)
+        query.order_by(Ticket.created_at.desc(), Ticket.ticket_id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     total = None
     if with_total:
@@ -144,7 +146,9 @@ async def update_ticket(
     return ticket
 
 
-async def audit_trail(session: AsyncSession, principal: Principal, ticket_id: str) -> list[AuditEntry]:
+async def audit_trail(
+    session: AsyncSession, principal: Principal, ticket_id: str
+) -> list[AuditEntry]:
     await get_ticket(session, principal, ticket_id)
     rows = await session.scalars(
         select(AuditEntry).where(AuditEntry.ticket_id == ticket_id).order_by(AuditEntry.id)

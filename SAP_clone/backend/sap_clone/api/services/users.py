@@ -35,7 +35,9 @@ class SapAccounts:
         return _account(user) if user else None
 
     async def record_login(self, session: AsyncSession, user_id: int) -> None:
-        await session.execute(update(User).where(User.id == user_id).values(last_login_at=utc_now()))
+        await session.execute(
+            update(User).where(User.id == user_id).values(last_login_at=utc_now())
+        )
 
 
 async def list_users(session: AsyncSession, limit: int, offset: int) -> list[User]:
