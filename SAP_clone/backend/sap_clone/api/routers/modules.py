@@ -45,7 +45,9 @@ def _read_routes(
     )
 
 
-def _module_router(prefix: str, rule: Callable[..., Any], tables: list[tuple[str, Any, str]]) -> APIRouter:
+def _module_router(
+    prefix: str, rule: Callable[..., Any], tables: list[tuple[str, Any, str]]
+) -> APIRouter:
     router = APIRouter(
         prefix=prefix, tags=[prefix.rsplit("/", 1)[-1]], dependencies=[Depends(rule)]
     )
