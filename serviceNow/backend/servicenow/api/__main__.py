@@ -1,0 +1,4 @@
+from servicekit.runner import serve
+from servicenow.api.main import SPEC
+
+serve(SPEC)
