@@ -1,0 +1,4 @@
+from integration_platform.api.main import SPEC
+from servicekit.runner import serve
+
+serve(SPEC)
