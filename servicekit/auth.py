@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from servicekit.errors import forbidden, unauthorized
@@ -127,3 +128,15 @@ def rule_of(dependant: object) -> RoleRule | None:
         if found is not None:
             return found
     return None
+
+
+def route_rules(app: FastAPI) -> list[tuple[str, str, RoleRule | None]]:
+    """(method, path, rule) of every API route of ``app`` (the docs routes aside); a route
+    without a rule has None."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        for method in sorted(context.methods or ()):
+            found.append((method, str(context.path), rule_of(context.dependant)))
+    return found
