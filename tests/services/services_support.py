@@ -321,16 +321,21 @@ def run_service(
 
 @contextlib.contextmanager
 def service_process(
-    app: AppUnderTest, url: URL, folder: Path, credentials: Credentials | None = None
+    app: AppUnderTest,
+    url: URL,
+    folder: Path,
+    credentials: Credentials | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[ServiceProcess]:
     """``python -m <app>.api`` under uvicorn on a free port, until the block ends."""
     credentials = credentials or Credentials()
     port = free_port()
+    env = {**service_env(app, url, port, credentials), **(extra_env or {})}
     log = folder / f"{app.name}-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", app.module],
-            env=service_env(app, url, port, credentials),
+            env=env,
             cwd=REPO,
             stdout=sink,
             stderr=subprocess.STDOUT,
