@@ -107,3 +107,13 @@ def migrate(app: str) -> tuple[int, str]:
         except SystemExit as exc:  # the full CLI exits rather than returns on some errors
             code = int(exc.code or 0)
     return code, out.getvalue()
+
+
+def migrate_all() -> int:
+    """``netapps migrate`` for every app, its progress shown; the exit code."""
+    from netapps.entry import main
+
+    try:
+        return main(["migrate"])
+    except SystemExit as exc:
+        return int(exc.code or 0)

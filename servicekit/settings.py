@@ -67,6 +67,15 @@ class ServiceSettings(BaseSettings):
         return self.jwt_secret.get_secret_value()
 
     @property
+    def bootstrap_password(self) -> str:
+        """The bootstrap administrator's password; empty when none is set."""
+        return (
+            self.bootstrap_admin_password.get_secret_value()
+            if self.bootstrap_admin_password
+            else ""
+        )
+
+    @property
     def allowed_origins(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 from services_support import (
     APPS,
     Credentials,
@@ -22,6 +23,8 @@ from services_support import (
     service_process,
 )
 from sqlalchemy.engine import URL
+
+from servicekit.http import service_client
 
 #: What each service creates concurrently: (path, body); ids are read from the answer.
 CREATIONS: dict[str, tuple[str, dict[str, object], str]] = {
@@ -143,3 +146,20 @@ def test_migrate_on_start_migrates_under_netapps_then_serves(db_url: URL, tmp_pa
     with service_process(app, db_url, tmp_path, extra_env={"MIGRATE_ON_START": "1"}) as process:
         ready = httpx.get(f"{process.base_url}/ready")
         assert ready.status_code == 200 and ready.json()["revision"] == "010_create_users"
+
+
+def test_outgoing_calls_carry_the_correlation_id(services: dict[str, ServiceProcess]) -> None:
+    """servicekit's client for calls between services sends the id of the request being
+    served; the called service answers (and logs) under the same id."""
+    process = services["servicenow"]
+
+    async def call() -> httpx.Response:
+        structlog.contextvars.bind_contextvars(correlation_id="flow-from-sap-7")
+        try:
+            async with service_client(process.base_url) as client:
+                return await client.get("/health")
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+    response = asyncio.run(call())
+    assert response.headers["X-Correlation-ID"] == "flow-from-sap-7"

@@ -1,4 +1,3 @@
-from sap_clone.api.main import SPEC
-from servicekit.runner import serve
+from sap_clone.api.main import main
 
-serve(SPEC)
+main()

@@ -10,18 +10,20 @@ from sap_clone.api.settings import SapSettings
 from sap_clone.models import Base
 from servicekit.accounts import auth_router
 from servicekit.db import Database
+from servicekit.runner import serve
 from servicekit.service import ServiceSpec
 from servicekit.service import create_app as create_service_app
 from servicekit.settings import ServiceSettings
 
 
 async def bootstrap(db: Database, settings: ServiceSettings) -> None:
-    if settings.bootstrap_admin_username and settings.bootstrap_admin_password:
+    password = settings.bootstrap_password
+    if settings.bootstrap_admin_username and password:
         async with db.writer() as session:
             await ensure_admin(
                 session,
                 settings.bootstrap_admin_username,
-                settings.bootstrap_admin_password.get_secret_value(),
+                password,
                 reset=settings.environment == "dev",
             )
 
@@ -45,3 +47,8 @@ SPEC = ServiceSpec(
 
 def create_app(settings: SapSettings | None = None) -> FastAPI:
     return create_service_app(SPEC, settings)
+
+
+def main() -> None:
+    """Serves it under uvicorn (``python -m`` the package, or the console script)."""
+    serve(SPEC)

@@ -1,4 +1,3 @@
-from servicekit.runner import serve
-from servicenow.api.main import SPEC
+from servicenow.api.main import main
 
-serve(SPEC)
+main()

@@ -1,4 +1,3 @@
-from integration_platform.api.main import SPEC
-from servicekit.runner import serve
+from integration_platform.api.main import main
 
-serve(SPEC)
+main()

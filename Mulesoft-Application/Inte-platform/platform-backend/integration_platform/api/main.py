@@ -12,6 +12,7 @@ from integration_platform.models import Base, User
 from servicekit.accounts import auth_router
 from servicekit.db import Database
 from servicekit.email_users import EmailAccounts, users_router
+from servicekit.runner import serve
 from servicekit.service import ServiceSpec
 from servicekit.service import create_app as create_service_app
 from servicekit.settings import ServiceSettings
@@ -20,12 +21,13 @@ ACCOUNTS = EmailAccounts(User)
 
 
 async def bootstrap(db: Database, settings: ServiceSettings) -> None:
-    if settings.bootstrap_admin_username and settings.bootstrap_admin_password:
+    password = settings.bootstrap_password
+    if settings.bootstrap_admin_username and password:
         async with db.writer() as session:
             await ACCOUNTS.ensure_admin(
                 session,
                 settings.bootstrap_admin_username,
-                settings.bootstrap_admin_password.get_secret_value(),
+                password,
                 ADMIN,
                 reset=settings.environment == "dev",
             )
@@ -51,3 +53,8 @@ SPEC = ServiceSpec(
 
 def create_app(settings: IntegrationPlatformSettings | None = None) -> FastAPI:
     return create_service_app(SPEC, settings)
+
+
+def main() -> None:
+    """Serves it under uvicorn (``python -m`` the package, or the console script)."""
+    serve(SPEC)
