@@ -5,7 +5,6 @@ services answered and logged during the run."""
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +13,6 @@ import psycopg
 import pytest
 from services_support import (
     APPS,
-    ISSUED_SECRETS,
     PROCESS_LOGS,
     RESPONSES,
     AppUnderTest,
@@ -23,6 +21,7 @@ from services_support import (
     create_user,
     database_env,
     in_process,
+    leaks,
     login,
     migrate,
 )
@@ -36,29 +35,6 @@ class _Recorder(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(f"{record.name} {record.msg!s} {record.args!s}")
-
-
-#: Password hashes, whatever the scheme, have these shapes.
-HASH_SHAPES = re.compile(r"\$argon2(id|i|d)\$|\$scrypt\$|\$2[aby]\$")
-#: A bearer token (a JWT) has this shape.
-JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.")
-#: Responses that hand out a secret once, by design: sign-in (tokens) and a new API key.
-HANDS_OUT = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"), ("POST", "/api/api-keys")}
-
-
-def leaks(lines: list[str], responses: list[tuple[str, str, str]]) -> list[str]:
-    found = []
-    for line in lines:
-        if HASH_SHAPES.search(line) or JWT_SHAPE.search(line):
-            found.append(f"log: {line[:200]}")
-        found.extend(f"log: a secret in {line[:120]}" for s in ISSUED_SECRETS if s in line)
-    for method, path, body in responses:
-        if HASH_SHAPES.search(body):
-            found.append(f"response {method} {path}: a password hash")
-        if (method, path) in HANDS_OUT:
-            continue
-        found.extend(f"response {method} {path}: a secret" for s in ISSUED_SECRETS if s in body)
-    return found
 
 
 @pytest.fixture(scope="session", autouse=True)

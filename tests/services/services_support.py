@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -268,6 +269,29 @@ class Service:
     @property
     def admin(self) -> dict[str, str]:
         return self.headers[self.app.admin_role]
+
+
+#: Password hashes, whatever the scheme, have these shapes.
+HASH_SHAPES = re.compile(r"\$argon2(id|i|d)\$|\$scrypt\$|\$2[aby]\$")
+#: A bearer token (a JWT) has this shape.
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.")
+#: Responses that hand out a secret once, by design: sign-in (tokens) and a new API key.
+HANDS_OUT = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"), ("POST", "/api/api-keys")}
+
+
+def leaks(lines: list[str], responses: list[tuple[str, str, str]]) -> list[str]:
+    found = []
+    for line in lines:
+        if HASH_SHAPES.search(line) or JWT_SHAPE.search(line):
+            found.append(f"log: {line[:200]}")
+        found.extend(f"log: a secret in {line[:120]}" for s in ISSUED_SECRETS if s in line)
+    for method, path, body in responses:
+        if HASH_SHAPES.search(body):
+            found.append(f"response {method} {path}: a password hash")
+        if (method, path) in HANDS_OUT:
+            continue
+        found.extend(f"response {method} {path}: a secret" for s in ISSUED_SECRETS if s in body)
+    return found
 
 
 # Real processes.

@@ -9,7 +9,7 @@ import datetime as dt
 import jwt
 import pytest
 from route_examples import EXAMPLES
-from services_support import Service, create_user, in_process, new_password
+from services_support import Service, create_user, in_process, issued, leaks, new_password
 
 from servicekit.auth import route_rules
 
@@ -214,3 +214,16 @@ def test_password_hash_is_never_answered(service: Service) -> None:
     assert users.status_code == 200 and users.json()
     assert "$argon2" not in users.text
     assert not {"password_hash", "hashed_password", "password"} & set(users.json()[0])
+
+
+def test_the_leak_check_finds_hashes_secrets_and_tokens() -> None:
+    """The check run over the whole session's output (conftest) does catch each kind."""
+    secret = issued("a-secret-that-must-not-show-up")
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZXMiOltdfQ.c2lnbmF0dXJl"
+    assert leaks(["user stored $argon2id$v=19$m=65536,t=3,p=4$abc"], [])
+    assert leaks([f"key={secret}"], [])
+    assert leaks([f"Authorization: Bearer {token}"], [])
+    assert leaks([], [("GET", "/api/users", '{"password_hash": "$argon2id$v=19$..."}')])
+    assert leaks([], [("GET", "/api/api-keys", f'{{"key": "{secret}"}}')])
+    assert not leaks([], [("POST", "/api/api-keys", f'{{"key": "{secret}"}}')])
+    assert not leaks(["request path=/api/tickets status=201"], [])
