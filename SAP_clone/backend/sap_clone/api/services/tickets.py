@@ -9,7 +9,7 @@ import zlib
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sap_clone.api.roles import modules_of
+from sap_clone.api.roles import ALL_MODULES, modules_of
 from sap_clone.api.schemas import TicketCreate, TicketUpdate
 from sap_clone.models.core import AuditEntry, Ticket
 from servicekit.auth import Principal
@@ -88,7 +88,9 @@ async def list_tickets(
     with_total: bool,
 ) -> tuple[list[Ticket], int | None]:
     modules = modules_of(principal)
-    query = select(Ticket).where(Ticket.module.in_(sorted(modules)))
+    query = select(Ticket)
+    if modules != ALL_MODULES:  # no filter at all when every module is visible: index-only order
+        query = query.where(Ticket.module.in_(sorted(modules)))
     if module:
         query = query.where(Ticket.module == module)
     if status:
