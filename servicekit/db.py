@@ -1,9 +1,11 @@
 """The database session: one async engine per service, a session per request.
 
-Two kinds of session. A read session is an ordinary transaction. A write session on SQLite
-takes the write lock when it begins (BEGIN IMMEDIATE): two writers that both read first and
-then write would otherwise deadlock, and SQLite would fail one at once with "database is
-locked" instead of letting it wait. On PostgreSQL both are the same.
+Two kinds of session. A write session on SQLite takes the write lock when it begins (BEGIN
+IMMEDIATE): two writers that both read first and then write would otherwise deadlock, and
+SQLite would fail one at once with "database is locked" instead of letting it wait. A read
+session on PostgreSQL runs in autocommit: a read route's statements change nothing, so the
+BEGIN and ROLLBACK around them would be two round trips for nothing (a page and its count
+may then see different moments, which a listing tolerates).
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ class Database:
             max_overflow=pool_size,
             pool_pre_ping=False,
         )
-        self.reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        reader_engine = (
+            self.engine
+            if database.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self.reader = async_sessionmaker(reader_engine, expire_on_commit=False)
         writer_engine = (
             self.engine.execution_options(**SQLITE_BEGIN_IMMEDIATE)
             if database.is_sqlite
