@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.auth import PUBLIC, SIGNED_IN, Principal
+from servicekit.auth import PUBLIC, SIGNED_IN, Principal, allow, authenticate
 from servicekit.db import ReadSession, WriteSession
-from servicekit.errors import unauthorized
+from servicekit.errors import Problem, unauthorized
 from servicekit.ratelimit import LoginLimiter
-from servicekit.security import InvalidToken, TokenService, verify_password
+from servicekit.security import InvalidToken, TokenService, hash_password, verify_password
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,14 @@ class AccountStore(Protocol):
     async def by_login(self, session: AsyncSession, login: str) -> Account | None: ...
     async def by_id(self, session: AsyncSession, user_id: int) -> Account | None: ...
     async def record_login(self, session: AsyncSession, user_id: int) -> None: ...
+    async def set_password_hash(
+        self, session: AsyncSession, user_id: int, password_hash: str
+    ) -> None: ...
+
+
+#: The authenticated caller (the route's rule has already let them in; FastAPI runs
+#: ``authenticate`` once per request however many dependencies ask for it).
+Caller = Annotated[Principal, Depends(authenticate)]
 
 
 class LoginRequest(BaseModel):
@@ -45,6 +53,11 @@ class LoginRequest(BaseModel):
 
 class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=12, max_length=256)
 
 
 class TokenPair(BaseModel):
@@ -72,8 +85,13 @@ def _pair(tokens: TokenService, account: Account) -> TokenPair:
     )
 
 
-def auth_router(store: AccountStore, prefix: str = "/api/auth") -> APIRouter:
+def auth_router(
+    store: AccountStore, user_roles: tuple[str, ...], prefix: str = "/api/auth"
+) -> APIRouter:
+    """Login, refresh and "me"; and a user's own password change (users' roles only: a
+    service calling with an API key has no password)."""
     router = APIRouter(prefix=prefix, tags=["auth"])
+    password_rule = allow(*user_roles)
 
     @router.post("/login", dependencies=[Depends(PUBLIC)], summary="Sign in")
     async def login(body: LoginRequest, request: Request, session: WriteSession) -> TokenPair:
@@ -102,6 +120,30 @@ def auth_router(store: AccountStore, prefix: str = "/api/auth") -> APIRouter:
 
     @router.get("/me", summary="Who am I")
     async def me(principal: Annotated[Principal, Depends(SIGNED_IN)]) -> Me:
+        return Me(
+            id=principal.subject,
+            name=principal.name,
+            roles=sorted(principal.roles),
+            kind=principal.kind,
+        )
+
+    @router.post("/password", dependencies=[Depends(password_rule)], summary="Change my password")
+    async def change_password(
+        body: PasswordChange, request: Request, session: WriteSession, principal: Caller
+    ) -> Me:
+        """Clears the must-change-password flag; checked against the current password."""
+        limiter: LoginLimiter = request.app.state.login_limiter
+        await limiter.check(request, principal.name)
+        account = await store.by_id(session, principal.user_id or 0)
+        valid = await verify_password(
+            body.current_password, account.password_hash if account else None
+        )
+        if account is None or not valid or not account.active:
+            raise unauthorized("the current password is wrong, or the account is not active")
+        if body.new_password == body.current_password:
+            raise Problem(422, "the new password must differ from the current one")
+        await store.set_password_hash(session, account.id, await hash_password(body.new_password))
+        await session.commit()
         return Me(
             id=principal.subject,
             name=principal.name,

@@ -65,6 +65,13 @@ class EmailAccounts:
     async def record_login(self, session: AsyncSession, user_id: int) -> None:
         """These tables keep no last-login time; the access log has the event."""
 
+    async def set_password_hash(
+        self, session: AsyncSession, user_id: int, password_hash: str
+    ) -> None:
+        user = await session.get(self.model, user_id)
+        if user is not None:
+            user.hashed_password = password_hash
+
     async def ensure_admin(
         self, session: AsyncSession, email: str, password: str, admin_role: str, reset: bool
     ) -> None:

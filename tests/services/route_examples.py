@@ -12,10 +12,11 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from services_support import Service
+from services_support import Service, create_user, login
 
-#: (path, JSON body or None) for one request.
-Request = tuple[str, dict[str, Any] | None]
+#: (path, JSON body or None) for one request; or (path, body, headers) when the request must
+#: be sent as someone else than the role's usual user (a fresh user whose password it changes).
+Request = tuple[str, dict[str, Any] | None] | tuple[str, dict[str, Any] | None, dict[str, str]]
 Example = Callable[[Service, str], Request]
 
 SAP_MODULE_OF_ROLE = {
@@ -57,8 +58,19 @@ def _new_user_body(svc: Service) -> dict[str, Any]:
     return svc.app.user_body(svc.app.login_for(role), f"pw-{secrets.token_urlsafe(12)}", role)
 
 
+def _own_password(svc: Service, role: str) -> Request:
+    """A fresh user of ``role`` changes their own password (a service has none: its key)."""
+    if role not in svc.app.roles:
+        body = {"current_password": "no-password", "new_password": "pw-" + "x" * 12}
+        return "/api/auth/password", body, svc.headers.get(role, {})
+    name, password, _id = create_user(svc.client, svc.app, svc.admin, role)
+    body = {"current_password": password, "new_password": f"pw-{secrets.token_urlsafe(12)}"}
+    return "/api/auth/password", body, login(svc.client, name, password)
+
+
 COMMON: dict[tuple[str, str], Example] = {
     ("GET", "/api/auth/me"): lambda svc, role: ("/api/auth/me", None),
+    ("POST", "/api/auth/password"): _own_password,
 }
 
 

@@ -8,6 +8,7 @@ from sap_clone.api.routers import modules, tickets, users
 from sap_clone.api.services.users import SapAccounts, ensure_admin
 from sap_clone.api.settings import SapSettings
 from sap_clone.models import Base
+from sap_clone.models.users import USER_ROLES
 from servicekit.accounts import auth_router
 from servicekit.db import Database
 from servicekit.runner import serve
@@ -34,7 +35,7 @@ SPEC = ServiceSpec(
     settings_class=SapSettings,
     metadata=Base.metadata,
     routers=[
-        auth_router(SapAccounts()),
+        auth_router(SapAccounts(), USER_ROLES),
         users.router,
         tickets.router,
         modules.pm_router,

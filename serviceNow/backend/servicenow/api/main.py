@@ -38,7 +38,7 @@ SPEC = ServiceSpec(
     settings_class=ServiceNowSettings,
     metadata=Base.metadata,
     routers=[
-        auth_router(ACCOUNTS),
+        auth_router(ACCOUNTS, ROLES),
         users_router(ACCOUNTS, ROLES, ADMIN_RULE),
         tickets.router,
         table_api.router,

@@ -39,7 +39,7 @@ SPEC = ServiceSpec(
     settings_class=IntegrationPlatformSettings,
     metadata=Base.metadata,
     routers=[
-        auth_router(ACCOUNTS),
+        auth_router(ACCOUNTS, ROLES),
         users_router(ACCOUNTS, ROLES, ADMIN_RULE),
         api_keys.router,
         integrations.router,

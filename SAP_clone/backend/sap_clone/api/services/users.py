@@ -39,6 +39,15 @@ class SapAccounts:
             update(User).where(User.id == user_id).values(last_login_at=utc_now())
         )
 
+    async def set_password_hash(
+        self, session: AsyncSession, user_id: int, password_hash: str
+    ) -> None:
+        await session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(password_hash=password_hash, must_change_password=False, updated_at=utc_now())
+        )
+
 
 async def list_users(session: AsyncSession, limit: int, offset: int) -> list[User]:
     rows = await session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))
