@@ -6,6 +6,7 @@ and database integrity errors are turned into problems here, once for every serv
 
 from __future__ import annotations
 
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("servicekit.errors")
@@ -108,9 +110,38 @@ async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 409, "the change conflicts with existing data")
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled_error", error=type(exc).__name__, path=request.url.path)
-    return problem_response(request, 500, "an unexpected error occurred; it has been logged")
+class ErrorBoundaryMiddleware:
+    """The last line: an exception no handler took becomes a 500 problem, and the log gets its
+    type and where it was raised, not its message (a database error's message can quote the
+    statement's parameters, a password hash among them). Not re-raised, so no server
+    component prints the traceback either."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+            log.error("unhandled_error", error=type(exc).__name__, where=where, path=scope["path"])
+            if started:
+                return  # the answer is on its way: nothing more can be said
+            response = problem_response(
+                Request(scope), 500, "an unexpected error occurred; it has been logged"
+            )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -118,4 +149,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(IntegrityError, _on_integrity)
-    app.add_exception_handler(Exception, _on_unexpected)

@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.errors import ErrorBoundaryMiddleware
+
 CORRELATION_HEADER = "X-Correlation-ID"
 _HEADER_KEY = CORRELATION_HEADER.lower().encode()
 # A caller's id is accepted when it is short printable text; anything else is replaced, so a
@@ -81,4 +83,5 @@ def install_middleware(app: FastAPI, allowed_origins: list[str]) -> None:
             allow_headers=["Authorization", "Content-Type", "X-Correlation-ID", "X-API-Key"],
             expose_headers=["X-Correlation-ID"],
         )
+    app.add_middleware(ErrorBoundaryMiddleware)
     app.add_middleware(CorrelationIdMiddleware)  # outermost: errors get the id too

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -49,7 +49,6 @@ class ServiceSpec:
     bootstrap: Callable[[Database, ServiceSettings], Awaitable[None]] | None = None
     #: How an X-API-Key is resolved; default: the configured service key digests.
     api_key_resolver: ApiKeyResolver | None = None
-    tags: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def configured_service_keys(request: Request, key: str) -> Principal | None:
@@ -107,7 +106,6 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app = FastAPI(
         title=spec.title,
         lifespan=lifespan,
-        openapi_tags=spec.tags or None,
         docs_url="/docs",
         redoc_url=None,
     )

@@ -45,7 +45,10 @@ def _user_routes(
     return {
         ("GET", "/api/users"): lambda svc, role: ("/api/users", None),
         ("POST", "/api/users"): lambda svc, role: ("/api/users", create_body(svc)),
-        ("GET", "/api/users/{user_id}"): lambda svc, role: (f"/api/users/{_fresh_user(svc)}", None),
+        ("GET", "/api/users/{user_id}"): lambda svc, role: (
+            f"/api/users/{svc.user_ids[svc.app.admin_role]}",
+            None,
+        ),
         ("POST", "/api/users/{user_id}/disable"): lambda svc, role: (
             f"/api/users/{_fresh_user(svc)}/disable",
             None,

@@ -5,9 +5,11 @@ ids, CORS, and the authorisation rule of every route."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import jwt
 import pytest
+from fastapi import Depends
 from route_examples import EXAMPLES
 from services_support import (
     Service,
@@ -19,7 +21,7 @@ from services_support import (
     new_password,
 )
 
-from servicekit.auth import route_rules
+from servicekit.auth import PUBLIC, route_rules
 
 PROBLEM = "application/problem+json"
 
@@ -281,3 +283,26 @@ def test_sap_users_set_by_an_admin_must_change_their_password(service: Service) 
     assert service.client.post("/api/auth/password", json=change, headers=headers).is_success
     user = service.client.get(f"/api/users/{created.json()['id']}", headers=service.admin)
     assert user.json()["must_change_password"] is False
+
+
+def test_an_unexpected_error_is_a_500_problem_without_its_message(
+    service: Service, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever goes wrong inside: a problem for the client, the error's type and place in
+    the log, never its message (it may quote data) nor a traceback."""
+    app = service.app
+    monkeypatch.setenv(app.url_env, service.url.render_as_string(hide_password=False))
+    application = app.create_app(service.credentials.settings(app))
+
+    async def broken() -> None:
+        raise RuntimeError("parameters: ('$argon2id$v=19$leaked',)")
+
+    application.add_api_route("/api/broken", broken, dependencies=[Depends(PUBLIC)])
+    with caplog.at_level(logging.INFO), in_process(application) as client:
+        response = client.get("/api/broken")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    assert "argon2" not in response.text and "Traceback" not in response.text
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "unhandled_error" in logged and "RuntimeError" in logged
+    assert "argon2" not in logged and "Traceback" not in logged
