@@ -73,12 +73,15 @@ class Me(BaseModel):
     name: str
     roles: list[str]
     kind: str
+    must_change_password: bool = False
 
 
 def _pair(tokens: TokenService, account: Account) -> TokenPair:
     subject = str(account.id)
     return TokenPair(
-        access_token=tokens.issue(subject, account.login, account.roles, "access"),
+        access_token=tokens.issue(
+            subject, account.login, account.roles, "access", account.must_change_password
+        ),
         refresh_token=tokens.issue(subject, account.login, account.roles, "refresh"),
         expires_in=int(tokens.lifetime("access").total_seconds()),
         must_change_password=account.must_change_password,
@@ -91,7 +94,7 @@ def auth_router(
     """Login, refresh and "me"; and a user's own password change (users' roles only: a
     service calling with an API key has no password)."""
     router = APIRouter(prefix=prefix, tags=["auth"])
-    password_rule = allow(*user_roles)
+    password_rule = allow(*user_roles, before_password_change=True)
 
     @router.post("/login", dependencies=[Depends(PUBLIC)], summary="Sign in")
     async def login(body: LoginRequest, request: Request, session: WriteSession) -> TokenPair:
@@ -125,6 +128,7 @@ def auth_router(
             name=principal.name,
             roles=sorted(principal.roles),
             kind=principal.kind,
+            must_change_password=principal.must_change_password,
         )
 
     @router.post("/password", dependencies=[Depends(password_rule)], summary="Change my password")

@@ -35,6 +35,8 @@ class Principal:
     name: str  # user name or e-mail, or the key's name
     roles: frozenset[str]
     kind: Literal["user", "service"]
+    #: Signed in with a password an administrator set: only changing it is allowed.
+    must_change_password: bool = False
 
     @property
     def user_id(self) -> int | None:
@@ -61,7 +63,9 @@ async def authenticate(
             claims = tokens.decode(bearer.credentials, "access")
         except InvalidToken:
             raise unauthorized("the access token is invalid or expired") from None
-        return Principal(claims.subject, claims.name, claims.roles, "user")
+        return Principal(
+            claims.subject, claims.name, claims.roles, "user", claims.must_change_password
+        )
     if api_key:
         resolve: ApiKeyResolver = request.app.state.api_key_resolver
         principal = await resolve(request, api_key)
@@ -74,10 +78,23 @@ async def authenticate(
 class RoleRule:
     """A route's authorisation rule: public, any signed-in caller, or these roles."""
 
-    def __init__(self, roles: frozenset[str], *, public: bool = False, any_role: bool = False):
+    def __init__(
+        self,
+        roles: frozenset[str],
+        *,
+        public: bool = False,
+        any_role: bool = False,
+        before_password_change: bool = False,
+    ):
         self.roles = roles
         self.public = public
         self.any_role = any_role
+        #: Open to a user who must change their password first (the change itself, "me").
+        self.before_password_change = before_password_change
+
+    def check_password_state(self, principal: Principal) -> None:
+        if principal.must_change_password and not self.before_password_change:
+            raise forbidden("change your password first (POST /api/auth/password)")
 
     def allows(self, roles: frozenset[str]) -> bool:
         return self.public or self.any_role or bool(roles & self.roles)
@@ -92,6 +109,7 @@ class _Allow(RoleRule):
     async def __call__(self, principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not (principal.roles & self.roles):
             raise forbidden()
+        self.check_password_state(principal)
         return principal
 
 
@@ -105,17 +123,17 @@ class _SignedIn(RoleRule):
         return principal
 
 
-def allow(*roles: str) -> _Allow:
+def allow(*roles: str, before_password_change: bool = False) -> _Allow:
     """The rule of a route open to these roles; use as ``Depends(allow(...))``."""
     if not roles:
         raise ValueError("name at least one role; use PUBLIC for an open route")
-    return _Allow(frozenset(roles))
+    return _Allow(frozenset(roles), before_password_change=before_password_change)
 
 
 #: Anyone, signed in or not (login, health).
 PUBLIC = _Public(frozenset(), public=True)
 #: Any authenticated caller, whatever the role ("me").
-SIGNED_IN = _SignedIn(frozenset(), any_role=True)
+SIGNED_IN = _SignedIn(frozenset(), any_role=True, before_password_change=True)
 
 
 def rule_of(dependant: object) -> RoleRule | None:

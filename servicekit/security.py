@@ -55,6 +55,7 @@ class TokenClaims:
     roles: frozenset[str]
     kind: TokenKind
     expires_at: dt.datetime
+    must_change_password: bool = False
 
 
 class InvalidToken(Exception):
@@ -75,7 +76,14 @@ class TokenService:
     def lifetime(self, kind: TokenKind) -> dt.timedelta:
         return self._lifetimes[kind]
 
-    def issue(self, subject: str, name: str, roles: list[str], kind: TokenKind) -> str:
+    def issue(
+        self,
+        subject: str,
+        name: str,
+        roles: list[str],
+        kind: TokenKind,
+        must_change_password: bool = False,
+    ) -> str:
         now = dt.datetime.now(dt.UTC)
         claims: dict[str, Any] = {
             "sub": subject,
@@ -88,6 +96,8 @@ class TokenService:
             "exp": now + self._lifetimes[kind],
             "jti": uuid.uuid4().hex,
         }
+        if must_change_password:
+            claims["mcp"] = True
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def decode(self, token: str, kind: TokenKind) -> TokenClaims:
@@ -110,6 +120,7 @@ class TokenService:
             roles=frozenset(str(r) for r in claims.get("roles", [])),
             kind=kind,
             expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+            must_change_password=bool(claims.get("mcp", False)),
         )
 
 

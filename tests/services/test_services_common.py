@@ -279,10 +279,17 @@ def test_sap_users_set_by_an_admin_must_change_their_password(service: Service) 
     ).json()
     assert tokens["must_change_password"] is True
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    change = {"current_password": password, "new_password": new_password()}
+    # Until the password is changed, nothing else is open (the role is Admin).
+    refused = service.client.get("/api/users", headers=headers)
+    assert refused.status_code == 403 and "change your password" in refused.json()["detail"]
+    assert service.client.get("/api/auth/me", headers=headers).json()["must_change_password"]
+    new = new_password()
+    change = {"current_password": password, "new_password": new}
     assert service.client.post("/api/auth/password", json=change, headers=headers).is_success
     user = service.client.get(f"/api/users/{created.json()['id']}", headers=service.admin)
     assert user.json()["must_change_password"] is False
+    fresh = login(service.client, body["username"], new)
+    assert service.client.get("/api/users", headers=fresh).status_code == 200
 
 
 def test_an_unexpected_error_is_a_500_problem_without_its_message(
