@@ -267,31 +267,6 @@ def test_a_user_changes_their_own_password(service: Service) -> None:
     )
 
 
-def test_sap_users_set_by_an_admin_must_change_their_password(service: Service) -> None:
-    if service.app.name != "sap":
-        pytest.skip("only SAP_clone keeps a must-change-password flag")
-    password = new_password()
-    body = {"username": f"temp-{new_password()[3:9]}", "password": password, "roles": ["Admin"]}
-    created = service.client.post("/api/users", json=body, headers=service.admin)
-    assert created.json()["must_change_password"] is True
-    tokens = service.client.post(
-        "/api/auth/login", json={"username": body["username"], "password": password}
-    ).json()
-    assert tokens["must_change_password"] is True
-    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    # Until the password is changed, nothing else is open (the role is Admin).
-    refused = service.client.get("/api/users", headers=headers)
-    assert refused.status_code == 403 and "change your password" in refused.json()["detail"]
-    assert service.client.get("/api/auth/me", headers=headers).json()["must_change_password"]
-    new = new_password()
-    change = {"current_password": password, "new_password": new}
-    assert service.client.post("/api/auth/password", json=change, headers=headers).is_success
-    user = service.client.get(f"/api/users/{created.json()['id']}", headers=service.admin)
-    assert user.json()["must_change_password"] is False
-    fresh = login(service.client, body["username"], new)
-    assert service.client.get("/api/users", headers=fresh).status_code == 200
-
-
 def test_an_unexpected_error_is_a_500_problem_without_its_message(
     service: Service, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
