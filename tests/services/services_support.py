@@ -350,8 +350,10 @@ def service_process(
     folder: Path,
     credentials: Credentials | None = None,
     extra_env: dict[str, str] | None = None,
+    wait: bool = True,
 ) -> Iterator[ServiceProcess]:
-    """``python -m <app>.api`` under uvicorn on a free port, until the block ends."""
+    """``python -m <app>.api`` under uvicorn on a free port, until the block ends; answering
+    /health when the block begins (unless ``wait`` is False: then call ``wait_healthy``)."""
     credentials = credentials or Credentials()
     port = free_port()
     env = {**service_env(app, url, port, credentials), **(extra_env or {})}
@@ -366,7 +368,8 @@ def service_process(
         )
     handle = ServiceProcess(app, process, port, log, credentials)
     try:
-        _wait_healthy(handle)
+        if wait:
+            wait_healthy(handle)
         yield handle
     finally:
         process.terminate()
@@ -382,7 +385,7 @@ def service_process(
 PROCESS_LOGS: list[str] = []
 
 
-def _wait_healthy(handle: ServiceProcess, timeout: float = 60) -> None:
+def wait_healthy(handle: ServiceProcess, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if handle.process.poll() is not None:
@@ -409,5 +412,9 @@ def running_services(
         for name in apps:
             app = APPS[name]
             migrate(app, urls[name])
-            started[name] = stack.enter_context(service_process(app, urls[name], folder))
+            started[name] = stack.enter_context(
+                service_process(app, urls[name], folder, wait=False)
+            )
+        for handle in started.values():  # they start side by side
+            wait_healthy(handle)
         yield started
