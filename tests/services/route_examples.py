@@ -92,6 +92,10 @@ def _sap_ticket(svc: Service, role: str) -> str:
 SAP: dict[tuple[str, str], Example] = {
     **COMMON,
     **_user_routes(_new_user_body),
+    ("POST", "/api/users/{user_id}/activate"): lambda svc, role: (
+        f"/api/users/{_fresh_user(svc)}/activate",
+        None,
+    ),
     ("PUT", "/api/users/{user_id}/password"): lambda svc, role: (
         f"/api/users/{_fresh_user(svc)}/password",
         {"password": f"pw-{secrets.token_urlsafe(12)}"},

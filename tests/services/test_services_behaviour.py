@@ -130,6 +130,25 @@ def test_sap_users_set_by_an_admin_must_change_their_password(service: Service) 
     assert service.client.get("/api/users", headers=fresh).status_code == 200
 
 
+@sap
+def test_sap_a_pending_user_signs_in_only_once_activated(service: Service) -> None:
+    password = new_password()
+    body = {
+        "username": "pending-one",
+        "password": password,
+        "roles": ["Finance_Officer"],
+        "status": "pending_approval",
+        "must_change_password": False,
+    }
+    created = service.client.post("/api/users", json=body, headers=service.admin).json()
+    assert created["status"] == "pending_approval"
+    credentials = {"username": "pending-one", "password": password}
+    assert service.client.post("/api/auth/login", json=credentials).status_code == 401
+    activated = service.client.post(f"/api/users/{created['id']}/activate", headers=service.admin)
+    assert activated.json()["status"] == "active"
+    assert service.client.post("/api/auth/login", json=credentials).status_code == 200
+
+
 @servicenow
 def test_servicenow_numbers_states_and_work_notes(service: Service) -> None:
     user = service.headers["user"]

@@ -32,6 +32,8 @@ class UserCreate(BaseModel):
     full_name: str | None = Field(None, max_length=255)
     roles: list[Role] = Field(min_length=1)
     must_change_password: bool = True
+    #: pending_approval: the account exists but cannot sign in until approved (activated).
+    status: Literal["active", "pending_approval"] = "active"
 
 
 class PasswordSet(BaseModel):

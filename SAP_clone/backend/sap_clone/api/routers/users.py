@@ -1,4 +1,5 @@
-"""Users (Admin only): list, create, get, disable, set a password. No self-registration."""
+"""Users (Admin only): list, create (active or pending approval), get, disable, activate, set a
+password. No self-registration."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ async def get_user(user_id: int, _: AdminOnly, session: ReadSession) -> UserOut:
 @router.post("/{user_id}/disable")
 async def disable_user(user_id: int, _: AdminOnly, session: WriteSession) -> UserOut:
     user = await users.disable_user(session, user_id)
+    out = UserOut.model_validate(user)
+    await session.commit()
+    return out
+
+
+@router.post("/{user_id}/activate")
+async def activate_user(user_id: int, _: AdminOnly, session: WriteSession) -> UserOut:
+    user = await users.activate_user(session, user_id)
     out = UserOut.model_validate(user)
     await session.commit()
     return out

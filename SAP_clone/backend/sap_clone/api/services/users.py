@@ -69,7 +69,7 @@ async def create_user(session: AsyncSession, body: UserCreate) -> User:
         email=body.email,
         full_name=body.full_name,
         password_hash=await hash_password(body.password),
-        status="active",
+        status=body.status,
         must_change_password=body.must_change_password,
         roles=[UserRole(role=r) for r in sorted(set(body.roles))],
     )
@@ -81,6 +81,14 @@ async def create_user(session: AsyncSession, body: UserCreate) -> User:
 async def disable_user(session: AsyncSession, user_id: int) -> User:
     user = await get_user(session, user_id)
     user.status = "disabled"
+    await session.flush()
+    return user
+
+
+async def activate_user(session: AsyncSession, user_id: int) -> User:
+    """Approves a pending user, or re-enables a disabled one."""
+    user = await get_user(session, user_id)
+    user.status = "active"
     await session.flush()
     return user
 
