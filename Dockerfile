@@ -31,7 +31,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install --upgrade pip \
     && pip install -r /tmp/requirements.txt
 
-# Then the project (netapps and the apps' model packages) from the same pyproject.
+# Then the project (netapps, servicekit and the apps' packages) from the same pyproject.
 COPY . .
 RUN pip install --no-deps . \
     && netapps --help > /dev/null
@@ -81,6 +81,9 @@ RUN mkdir -p /data /app/backups \
     && chmod 0700 /app/backups
 
 USER netapps:netapps
+
+# The services' ports: SAP_clone, the integration platform, ServiceNow.
+EXPOSE 4798 4797 4780
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 # Read-only by default: each app's revision and pending count. With MIGRATE_ON_START=1 the

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: migrate test lint install clean
+.PHONY: migrate run test lint install clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ install: $(VENV)/.installed
 ## Bring every app's database to head (dev: SQLite files, no server needed).
 migrate: $(VENV)/.installed
 	$(PY) run_all_migrations.py
+
+## Migrate every database, then serve SAP_clone (4798), the integration platform (4797) and
+## ServiceNow (4780); prints their URLs and the dev login. Ctrl-C stops all.
+run: $(VENV)/.installed
+	$(PY) -m servicekit.devrun
 
 ## The whole test suite (SQLite always; PostgreSQL on 127.0.0.1:5432, or a throwaway one).
 test: $(VENV)/.installed

@@ -10,6 +10,7 @@ and all start their command; a failing migration stops the command from starting
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import os
 import re
 import shlex
@@ -292,6 +293,14 @@ def test_compose_names_only_existing_builds_files_and_services() -> None:
     assert "@postgres:" in sap or "@postgres/" in sap
 
 
+#: The services of the compose file and the console script each runs.
+SERVICES = {
+    "sap": "sap-clone-service",
+    "integration-platform": "integration-platform-service",
+    "servicenow": "servicenow-service",
+}
+
+
 def test_compose_shows_an_app_waiting_for_db_migrate() -> None:
     waiting = [
         name
@@ -301,7 +310,24 @@ def test_compose_shows_an_app_waiting_for_db_migrate() -> None:
     ]
     assert waiting, "no example service waits on db-migrate with service_completed_successfully"
     for name in waiting:
-        assert services()[name].get("profiles"), f"{name} is an example: keep it behind a profile"
+        if name not in SERVICES:
+            assert services()[name].get("profiles"), (
+                f"{name} is an example: keep it behind a profile"
+            )
+
+
+def test_compose_runs_the_three_services_after_db_migrate() -> None:
+    found = services()
+    for name, script in SERVICES.items():
+        service = found[name]
+        assert service["command"] == [script], name
+        assert service["depends_on"]["db-migrate"]["condition"] == "service_completed_successfully"
+        assert not service.get("profiles"), f"{name} is a real service, not an example"
+        env = environment(service)
+        assert env["NETAPPS_ENV"] == "production"
+        prefix = next(k for k in env if k.endswith("_JWT_SECRET")).removesuffix("JWT_SECRET")
+        assert env[f"{prefix}HOST"] == "0.0.0.0", f"{name} must listen outside its container"
+        assert ":?" in env[f"{prefix}JWT_SECRET"], f"{name}: the JWT secret must be required"
 
 
 def test_compose_commands_exist() -> None:
@@ -321,6 +347,10 @@ def test_compose_commands_exist() -> None:
             assert script.is_file(), f"{name}: {script} does not exist"
             continue
         assert words[0] in scripts, f"{name}: {words[0]} is not a console script of the project"
+        if words[0] != "netapps":
+            module, _, function = scripts[words[0]].partition(":")
+            assert callable(getattr(importlib.import_module(module), function)), name
+            continue
         subcommand = netapps.commands.get(words[1])  # type: ignore[attr-defined]
         assert subcommand is not None, f"{name}: netapps has no command {words[1]}"
         options = {opt for param in subcommand.params for opt in param.opts}
@@ -342,10 +372,12 @@ def test_compose_variables_are_documented_or_read_by_something() -> None:
     netapps_sources = "\n".join(p.read_text() for p in (REPO / "netapps").glob("*.py"))
     config = (REPO / "netapps.toml").read_text()
     entrypoint = ENTRYPOINT.read_text()
+    settings_variables = service_settings_variables()
     for name, service in services().items():
         for key in environment(service):
             known = (
-                f'"{key}"' in netapps_sources
+                key in settings_variables
+                or f'"{key}"' in netapps_sources
                 or f'"{key}"' in config
                 or key in entrypoint
                 or key in LIBPQ_VARIABLES
@@ -359,6 +391,22 @@ def test_compose_variables_are_documented_or_read_by_something() -> None:
     for service in services().values():
         for value in environment(service).values():
             interpolate(value, documented)
+
+
+def service_settings_variables() -> set[str]:
+    """The environment variables the services' settings read (prefix + field, or alias)."""
+    from integration_platform.api.settings import IntegrationPlatformSettings
+    from sap_clone.api.settings import SapSettings
+    from servicenow.api.settings import ServiceNowSettings
+
+    names = set()
+    for settings in (SapSettings, ServiceNowSettings, IntegrationPlatformSettings):
+        prefix = str(settings.model_config.get("env_prefix", ""))
+        for field, info in settings.model_fields.items():
+            alias = info.validation_alias
+            choices = getattr(alias, "choices", None)
+            names |= {str(c) for c in choices} if choices else {f"{prefix}{field}".upper()}
+    return names
 
 
 def test_compose_holds_no_literal_password() -> None:

@@ -1,4 +1,5 @@
-"""Mulesoft's 001_initial_migration against SCHEMAS.md, on SQLite and PostgreSQL."""
+"""Mulesoft's migrations against SCHEMAS.md (and integration_logs.correlation_id, 002), on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ TABLES: dict[str, set[str]] = {
         "id", "name", "description", "flow_config", "status", "owner_id", "created_at",
         "updated_at",
     },
-    "integration_logs": {"id", "integration_id", "level", "message", "logged_at"},
+    "integration_logs": {"id", "integration_id", "level", "message", "correlation_id", "logged_at"},
     "api_endpoints": {
         "id", "name", "path", "method", "rate_limit", "ip_whitelist", "requires_auth", "is_active",
         "created_at",

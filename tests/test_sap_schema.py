@@ -87,6 +87,11 @@ TABLES: dict[str, set[str]] = {
                                 "quantity_available"},
     "pm.work_order_flow_history": {"work_order_id", "from_status", "to_status", "changed_by",
                                    "changed_at", "note"},
+    "core.users": {
+        "id", "username", "email", "full_name", "password_hash", "status",
+        "must_change_password", "last_login_at", "created_at", "updated_at",
+    },
+    "core.user_roles": {"user_id", "role"},
     "password_reset_tickets": {
         "id", "sap_ticket_id", "servicenow_ticket_id", "username", "user_email",
         "requester_name", "requester_email", "reason", "priority", "status", "assigned_to",
@@ -130,6 +135,7 @@ TICKET: Row = {"ticket_type": "Incident", "module": "PM", "priority": "P2", "tit
 UNIQUE_ROWS: list[tuple[str, Row]] = [
     ("core.tickets", {**TICKET, "ticket_id": "TKT-UQ", "created_by": "me"}),
     ("password_reset_tickets", {"sap_ticket_id": "PR-UQ", "username": "u"}),
+    ("core.users", {"username": "uq-user", "password_hash": "h"}),
 ]
 
 #: Closed sets and CHECK constraints: (table, a valid row, column, a value outside the set).
@@ -144,6 +150,8 @@ BAD_VALUES: list[tuple[str, Row, str, object]] = [
         -1,
     ),
     ("password_reset_tickets", {"sap_ticket_id": "PR-1", "username": "u"}, "status", "done"),
+    ("core.users", {"username": "bad-status", "password_hash": "h"}, "status", "locked"),
+    ("core.user_roles", {"user_id": "{admin}", "role": "Admin"}, "role", "Root"),
 ]
 
 #: Rows that leave their defaulted columns out (the migrations seed the rest).
@@ -153,6 +161,8 @@ SEED: list[tuple[str | None, str, Row]] = [
     (None, "mm.materials", {"material_id": "MAT-DEF", "description": "x",
                             "unit_of_measure": "EA"}),
     (None, "password_reset_tickets", {"sap_ticket_id": "PR-DEF", "username": "u"}),
+    ("admin", "core.users", {"username": "admin-def", "password_hash": "h"}),
+    ("holder", "core.users", {"username": "role-holder", "password_hash": "h"}),
 ]  # fmt: skip
 
 #: On the migrations' seed: MO-2024-0001 references ticket TKT-PM-20240115-0001 and asset
@@ -168,6 +178,9 @@ CASCADES = [
     Count("pm.maintenance_orders", {"order_id": "MO-2024-0001"}, 0),  # CASCADE
     Refused("mm.materials", {"material_id": "MAT-OIL-001"}),  # RESTRICT: it has movements
     Count("mm.materials", {"material_id": "MAT-OIL-001"}, 1),
+    Insert("core.user_roles", {"user_id": "{holder}", "role": "Store_Manager"}),
+    Delete("core.users", {"username": "role-holder"}),
+    Count("core.user_roles", {"user_id": "{holder}"}, 0),  # CASCADE
 ]  # fmt: skip
 
 DEFAULTS: list[tuple[str, Row, Row]] = [
@@ -178,6 +191,11 @@ DEFAULTS: list[tuple[str, Row, Row]] = [
     ),
     ("mm.materials", {"material_id": "MAT-DEF"}, {"quantity": 0, "reorder_level": 0}),
     ("password_reset_tickets", {"sap_ticket_id": "PR-DEF"}, {"status": "open"}),
+    (
+        "core.users",
+        {"username": "admin-def"},
+        {"status": "active", "must_change_password": False, "last_login_at": None},
+    ),
 ]
 
 

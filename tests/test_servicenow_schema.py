@@ -1,4 +1,4 @@
-"""ServiceNow's 001_initial_migration against SCHEMAS.md, on SQLite and PostgreSQL."""
+"""ServiceNow's migrations against SCHEMAS.md (and work_notes, 002), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ TABLES: dict[str, set[str]] = {
         "webhook_payload", "webhook_response", "sent_at", "error_message", "retry_count",
         "created_at", "updated_at",
     },
+    "work_notes": {"id", "ticket_id", "author_id", "author_name", "note", "created_at"},
 }  # fmt: skip
 
 # SCHEMAS.md's unique constraints.
@@ -113,6 +114,11 @@ SEED: list[tuple[str | None, str, Row]] = [
     ),
     ("ticket_sla", "ticket_slas", {"ticket_id": "{ticket}", "sla_definition_id": "{sla}"}),
     (
+        "note",
+        "work_notes",
+        {"ticket_id": "{ticket}", "author_id": "{agent}", "author_name": "agent", "note": "n"},
+    ),
+    (
         "notification",
         "notifications",
         {
@@ -131,9 +137,11 @@ CASCADES = [
     # CASCADE: a ticket takes its approvals and SLAs with it; SET NULL: notifications stay.
     Count("approvals", {"ticket_id": "{ticket}"}, 1),
     Count("ticket_slas", {"ticket_id": "{ticket}"}, 1),
+    Count("work_notes", {"ticket_id": "{ticket}"}, 1),
     Count("notifications", {"ticket_id": "{ticket}", "sla_id": "{ticket_sla}"}, 1),
     Delete("tickets", {"id": "{ticket}"}),
     Count("approvals", {"ticket_id": "{ticket}"}, 0),
+    Count("work_notes", {"ticket_id": "{ticket}"}, 0),
     Count("ticket_slas", {"ticket_id": "{ticket}"}, 0),
     Count("notifications", {"ticket_id": None, "sla_id": None}, 1),
     # CASCADE: deleting a group or a user deletes their memberships.

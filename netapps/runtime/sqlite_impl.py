@@ -1,7 +1,7 @@
 """Alembic's SQLite implementation, taught that SQLite has no schemas.
 
 netapps maps schema names away on SQLite with SQLAlchemy's ``schema_translate_map`` (see
-netapps.database). SQLAlchemy's own DDL honours that map; Alembic's ALTER constructs (rename
+appdb.engine). SQLAlchemy's own DDL honours that map; Alembic's ALTER constructs (rename
 table, add or drop column — what batch mode emits) render the schema literally. This subclass
 applies the connection's map to them too, so SAP's migrations say ``schema="core"`` once and
 run on both engines. Importing this module registers it for the "sqlite" dialect.

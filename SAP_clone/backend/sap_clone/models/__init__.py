@@ -18,6 +18,7 @@ from sap_clone.models.pm_workflow import (
     WorkflowOperation,
     WorkflowPurchaseOrder,
 )
+from sap_clone.models.users import User, UserRole
 from sap_clone.models.work_orders import CrmWorkOrder, WorkOrderFlowHistory, WorkOrderMaterial
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Requisition",
     "StockTransaction",
     "Ticket",
+    "User",
+    "UserRole",
     "WorkOrderFlowHistory",
     "WorkOrderMaterial",
     "WorkflowComponent",

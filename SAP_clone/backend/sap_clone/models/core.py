@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appdb.types import UTCDateTime, choice, utc_now
@@ -27,7 +27,12 @@ class Ticket(Base):
     """A ticket (TKT-PM-20240115-0001) raised in one module."""
 
     __tablename__ = "tickets"
-    __table_args__ = ({"schema": "core"},)
+    __table_args__ = (
+        # Listing newest first, all modules or one (011_index_tickets_by_created_at).
+        Index("ix_tickets_created_at_ticket_id", "created_at", "ticket_id"),
+        Index("ix_tickets_module_created_at_ticket_id", "module", "created_at", "ticket_id"),
+        {"schema": "core"},
+    )
 
     ticket_id: Mapped[str] = key_column()
     ticket_type: Mapped[str] = mapped_column(

@@ -7,6 +7,7 @@ from .notifications import Notification
 from .sla import SlaDefinition, TicketSla
 from .tickets import Approval, Ticket
 from .users import User
+from .work_notes import WorkNote
 
 __all__ = [
     "Approval",
@@ -22,4 +23,5 @@ __all__ = [
     "Ticket",
     "TicketSla",
     "User",
+    "WorkNote",
 ]

@@ -59,6 +59,8 @@ class IntegrationLog(Base):
         choice(*LOG_LEVELS, name="level"), default="INFO", server_default=text("'INFO'")
     )
     message: Mapped[str] = mapped_column(Text)
+    # The X-Correlation-ID of the request that caused the entry: one flow across the apps.
+    correlation_id: Mapped[str | None] = mapped_column(String(100), index=True)
     logged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=utc_now())
 
 

@@ -1,0 +1,3 @@
+from integration_platform.api.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The integration platform's rules as functions over a session."""

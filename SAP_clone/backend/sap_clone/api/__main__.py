@@ -1,0 +1,3 @@
+from sap_clone.api.main import main
+
+main()

@@ -1,0 +1,3 @@
+from servicenow.api.main import main
+
+main()

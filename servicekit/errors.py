@@ -1,0 +1,151 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), never a traceback.
+
+Routes raise :class:`Problem` (or HTTPException); validation errors, unexpected exceptions
+and database integrity errors are turned into problems here, once for every service.
+"""
+
+from __future__ import annotations
+
+import traceback
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("servicekit.errors")
+
+
+class Problem(Exception):
+    """An error a client can act on: HTTP status, a short title, a specific detail."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.headers = headers
+        self.extensions = extensions
+
+
+def unauthorized(detail: str = "authentication required") -> Problem:
+    return Problem(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def forbidden(detail: str = "your role does not allow this") -> Problem:
+    return Problem(403, detail)
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, f"{what} not found")
+
+
+def conflict(detail: str) -> Problem:
+    return Problem(409, detail)
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    correlation_id = getattr(request.state, "correlation_id", None)
+    if correlation_id:
+        body["correlation_id"] = correlation_id
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        request, exc.status, exc.detail, exc.title, exc.headers, **exc.extensions
+    )
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem_response(
+        request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
+    )
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Location and message of each error; the input values are left out (a password may be one).
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+        for e in exc.errors()
+    ]
+    return problem_response(request, 422, "the request does not match the schema", errors=errors)
+
+
+async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
+    # The statement and parameters stay in the server log's class name only: they may hold data.
+    log.warning("integrity_error", error=type(getattr(exc, "orig", exc)).__name__)
+    return problem_response(request, 409, "the change conflicts with existing data")
+
+
+class ErrorBoundaryMiddleware:
+    """The last line: an exception no handler took becomes a 500 problem, and the log gets its
+    type and where it was raised, not its message (a database error's message can quote the
+    statement's parameters, a password hash among them). Not re-raised, so no server
+    component prints the traceback either."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+            log.error("unhandled_error", error=type(exc).__name__, where=where, path=scope["path"])
+            if started:
+                return  # the answer is on its way: nothing more can be said
+            response = problem_response(
+                Request(scope), 500, "an unexpected error occurred; it has been logged"
+            )
+            await response(scope, receive, send)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(IntegrityError, _on_integrity)

@@ -1,0 +1,59 @@
+"""Structured logs: structlog on top of the standard library, one line per event.
+
+Every line carries the request's correlation id (bound in :mod:`servicekit.middleware`).
+JSON lines in production, readable key=value lines in dev. Nothing here logs request or
+response bodies, headers or parameters: that is where passwords, tokens and keys travel.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+_configured: tuple[bool, str] | None = None
+
+
+def configure_logging(json_lines: bool, level: str = "INFO") -> None:
+    global _configured
+    if _configured == (json_lines, level):
+        return
+    _configured = (json_lines, level)
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        # filter_by_level first: an event below the level costs nothing more.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    handler.set_name("servicekit")
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if h.get_name() != "servicekit"] + [handler]
+    root.setLevel(level.upper())
+    # uvicorn's own access log repeats ours without the correlation id.
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True

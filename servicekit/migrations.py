@@ -1,0 +1,119 @@
+"""The one place the services use netapps: which database an app has, engines on it, where
+its migrations stand, and migrating it.
+
+Kept in one small module so that netapps can be redesigned and this re-pointed without
+touching the services.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from appdb.engine import SQLITE_BEGIN, make_engine, schemas_of
+from netapps.config import load_project
+from netapps.sources.revisions import heads_of, read_alembic_folder
+from netapps.urls import mask
+
+#: The async driver of each dialect: the services run on asyncio.
+_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+
+#: Execution option value that makes a SQLite transaction take the write lock at BEGIN.
+SQLITE_BEGIN_IMMEDIATE = {SQLITE_BEGIN: "BEGIN IMMEDIATE"}
+
+
+@dataclass(frozen=True)
+class AppDatabase:
+    """An app's database as the service uses it."""
+
+    app: str
+    url: URL
+    folder: Path
+    schemas: tuple[str, ...]
+
+    @property
+    def display_url(self) -> str:
+        """The URL with its password masked: the only form that is ever printed or logged."""
+        return mask(self.url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+
+def app_database(app: str, metadata: MetaData) -> AppDatabase:
+    """The database netapps.toml and the environment (``SAP_DATABASE_URL`` …) give ``app``,
+    with its driver switched to the asyncio one."""
+    project = load_project()
+    target = project.target(project.find(app))
+    backend = target.url.get_backend_name()
+    driver = _ASYNC_DRIVERS.get(backend)
+    url = target.url.set(drivername=f"{backend}+{driver}") if driver else target.url
+    return AppDatabase(app, url, target.app.folder, schemas_of(metadata))
+
+
+def create_engine(database: AppDatabase, **options: Any) -> AsyncEngine:
+    """An async engine on the app's database, SAP's PostgreSQL schemas mapped away on SQLite
+    exactly as the migrations do."""
+    engine: AsyncEngine = make_engine(database.url, schemas=database.schemas, **options)
+    return engine
+
+
+def expected_heads(database: AppDatabase) -> tuple[str, ...]:
+    """The head revision(s) of the migration files this code ships with, read as text."""
+    return heads_of(read_alembic_folder(database.folder / "alembic" / "versions", ids_only=True))
+
+
+async def current_revisions(engine: AsyncEngine) -> tuple[str, ...] | None:
+    """The revisions the database is at; None when it was never migrated."""
+    async with engine.connect() as conn:
+        try:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+        except Exception:  # no version table: never migrated
+            return None
+        return tuple(sorted(r[0] for r in rows))
+
+
+def behind_message(
+    database: AppDatabase, current: tuple[str, ...] | None, heads: tuple[str, ...]
+) -> str:
+    at = ", ".join(current) if current else "no revision"
+    return (
+        f"{database.app}: the database {database.display_url} is at {at}, this code needs "
+        f"{', '.join(heads)}; run `netapps migrate {database.app}` "
+        "(or start with MIGRATE_ON_START=1)"
+    )
+
+
+def migrate(app: str) -> tuple[int, str]:
+    """``netapps migrate APP`` in this process, under netapps' migration lock.
+
+    Returns (exit code, what netapps printed). Must not run inside an event loop (netapps
+    drives async URLs with asyncio.run); the services call it in a worker thread.
+    """
+    from netapps.entry import main
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        try:
+            code = main(["migrate", app])
+        except SystemExit as exc:  # the full CLI exits rather than returns on some errors
+            code = int(exc.code or 0)
+    return code, out.getvalue()
+
+
+def migrate_all() -> int:
+    """``netapps migrate`` for every app, its progress shown; the exit code."""
+    from netapps.entry import main
+
+    try:
+        return main(["migrate"])
+    except SystemExit as exc:
+        return int(exc.code or 0)

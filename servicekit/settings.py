@@ -1,0 +1,104 @@
+"""Service settings from the environment (pydantic-settings).
+
+Each app subclasses :class:`ServiceSettings` with its own prefix (``SAP_``, ``SERVICENOW_``,
+``MULESOFT_``). Dev defaults just work on SQLite; no secret has a default anywhere: in dev a
+missing JWT secret is generated at start (tokens then last as long as the process), in
+production the service refuses to start without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings
+
+#: Below this, an HMAC key is guessable offline from one token.
+MIN_SECRET_LENGTH = 32
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has; a subclass sets ``model_config``'s ``env_prefix``."""
+
+    environment: Literal["dev", "production"] = Field(
+        "dev", validation_alias=AliasChoices("NETAPPS_ENV")
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: HMAC key of the JWT access and refresh tokens.
+    jwt_secret: SecretStr | None = None
+    access_token_minutes: int = Field(15, gt=0)
+    refresh_token_minutes: int = Field(60 * 12, gt=0)
+    #: Browser origins allowed by CORS, comma-separated; none by default.
+    cors_origins: str = ""
+    #: SHA-256 hex digests of the API keys other services call this one with, comma-separated.
+    service_key_hashes: str = ""
+    #: Login attempts allowed per client address and per user name.
+    login_rate_limit: str = "10/minute"
+    #: Migrate the database (under netapps' lock) before serving instead of refusing.
+    migrate_on_start: bool = Field(False, validation_alias=AliasChoices("MIGRATE_ON_START"))
+    #: A first administrator, created when missing (in dev: its password is (re)set too).
+    bootstrap_admin_username: str | None = None
+    bootstrap_admin_password: SecretStr | None = None
+    #: JSON log lines (production default) or readable key=value lines.
+    log_json: bool | None = None
+    log_level: str = "INFO"
+    pool_size: int = Field(10, gt=0)
+
+    @model_validator(mode="after")
+    def _secrets_in_production(self) -> ServiceSettings:
+        prefix = str(self.model_config.get("env_prefix", ""))
+        if self.environment == "production":
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"{prefix}JWT_SECRET must be set to a random value of at least "
+                    f"{MIN_SECRET_LENGTH} characters in production"
+                )
+        elif self.jwt_secret is None:
+            self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
+        return self
+
+    @property
+    def secret(self) -> str:
+        assert self.jwt_secret is not None  # set by the validator
+        return self.jwt_secret.get_secret_value()
+
+    @property
+    def bootstrap_password(self) -> str:
+        """The bootstrap administrator's password; empty when none is set."""
+        return (
+            self.bootstrap_admin_password.get_secret_value()
+            if self.bootstrap_admin_password
+            else ""
+        )
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def service_keys(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.service_key_hashes.split(",") if h.strip())
+
+    @property
+    def json_logs(self) -> bool:
+        return self.environment == "production" if self.log_json is None else self.log_json
+
+
+def first_error_line(exc: Exception) -> str:
+    """One line out of a pydantic ValidationError: what is wrong, without the input values
+    (which may be secrets)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        for error in errors():
+            message = str(error.get("msg", "invalid setting")).removeprefix("Value error, ")
+            where = ".".join(str(p) for p in error.get("loc", ()))
+            return f"{where}: {message}" if where else message
+    return str(exc).splitlines()[0]
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,224 @@
+"""A valid request for every route of every service, made for a given role.
+
+The authorisation matrix sends each route's example as every role: a route missing here (or
+missing an authorisation rule) fails the matrix, so a new route cannot go untested. An
+example may first create what it needs (as the administrator), so that each request acts on
+a resource of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from services_support import Service, create_user, login
+
+#: (path, JSON body or None) for one request; or (path, body, headers) when the request must
+#: be sent as someone else than the role's usual user (a fresh user whose password it changes).
+Request = tuple[str, dict[str, Any] | None] | tuple[str, dict[str, Any] | None, dict[str, str]]
+Example = Callable[[Service, str], Request]
+
+SAP_MODULE_OF_ROLE = {
+    "Maintenance_Engineer": "PM",
+    "Store_Manager": "MM",
+    "Finance_Officer": "FI",
+}
+
+
+def _ok(response: Any, status: int = 201) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _fresh_user(svc: Service) -> int:
+    app = svc.app
+    role = app.roles[-1]
+    body = app.user_body(app.login_for(role), f"pw-{secrets.token_urlsafe(12)}", role)
+    return int(_ok(svc.client.post("/api/users", json=body, headers=svc.admin))["id"])
+
+
+def _user_routes(
+    create_body: Callable[[Service], dict[str, Any]],
+) -> dict[tuple[str, str], Example]:
+    return {
+        ("GET", "/api/users"): lambda svc, role: ("/api/users", None),
+        ("POST", "/api/users"): lambda svc, role: ("/api/users", create_body(svc)),
+        ("GET", "/api/users/{user_id}"): lambda svc, role: (
+            f"/api/users/{svc.user_ids[svc.app.admin_role]}",
+            None,
+        ),
+        ("POST", "/api/users/{user_id}/disable"): lambda svc, role: (
+            f"/api/users/{_fresh_user(svc)}/disable",
+            None,
+        ),
+    }
+
+
+def _new_user_body(svc: Service) -> dict[str, Any]:
+    role = svc.app.roles[-1]
+    return svc.app.user_body(svc.app.login_for(role), f"pw-{secrets.token_urlsafe(12)}", role)
+
+
+def _own_password(svc: Service, role: str) -> Request:
+    """A fresh user of ``role`` changes their own password (a service has none: its key)."""
+    if role not in svc.app.roles:
+        body = {"current_password": "no-password", "new_password": "pw-" + "x" * 12}
+        return "/api/auth/password", body, svc.headers.get(role, {})
+    name, password, _id = create_user(svc.client, svc.app, svc.admin, role)
+    body = {"current_password": password, "new_password": f"pw-{secrets.token_urlsafe(12)}"}
+    return "/api/auth/password", body, login(svc.client, name, password)
+
+
+COMMON: dict[tuple[str, str], Example] = {
+    ("GET", "/api/auth/me"): lambda svc, role: ("/api/auth/me", None),
+    ("POST", "/api/auth/password"): _own_password,
+}
+
+
+# SAP_clone
+
+
+def _sap_module(role: str) -> str:
+    return SAP_MODULE_OF_ROLE.get(role, "PM")
+
+
+def _sap_ticket(svc: Service, role: str) -> str:
+    body = {"ticket_type": "Incident", "module": _sap_module(role), "title": "matrix"}
+    return str(_ok(svc.client.post("/api/tickets", json=body, headers=svc.admin))["ticket_id"])
+
+
+SAP: dict[tuple[str, str], Example] = {
+    **COMMON,
+    **_user_routes(_new_user_body),
+    ("POST", "/api/users/{user_id}/activate"): lambda svc, role: (
+        f"/api/users/{_fresh_user(svc)}/activate",
+        None,
+    ),
+    ("PUT", "/api/users/{user_id}/password"): lambda svc, role: (
+        f"/api/users/{_fresh_user(svc)}/password",
+        {"password": f"pw-{secrets.token_urlsafe(12)}"},
+    ),
+    ("POST", "/api/tickets"): lambda svc, role: (
+        "/api/tickets",
+        {"ticket_type": "Incident", "module": _sap_module(role), "title": "matrix"},
+    ),
+    ("GET", "/api/tickets"): lambda svc, role: ("/api/tickets", None),
+    ("GET", "/api/tickets/{ticket_id}"): lambda svc, role: (
+        f"/api/tickets/{_sap_ticket(svc, role)}",
+        None,
+    ),
+    ("PATCH", "/api/tickets/{ticket_id}"): lambda svc, role: (
+        f"/api/tickets/{_sap_ticket(svc, role)}",
+        {"status": "In_Progress"},
+    ),
+    ("GET", "/api/tickets/{ticket_id}/audit"): lambda svc, role: (
+        f"/api/tickets/{_sap_ticket(svc, role)}/audit",
+        None,
+    ),
+    **{
+        ("GET", f"/api/{module}/{table}"): (lambda p: lambda svc, role: (p, None))(
+            f"/api/{module}/{table}"
+        )
+        for module, tables in {
+            "pm": ("assets", "maintenance-orders", "incidents"),
+            "mm": ("materials", "stock-transactions", "requisitions"),
+            "fi": ("cost-centers", "cost-entries", "approvals"),
+        }.items()
+        for table in tables
+    },
+}
+
+
+# ServiceNow
+
+
+def _sn_ticket(svc: Service, role: str) -> str:
+    """A ticket the role can see: raised by that role's user (plain users see only theirs)."""
+    headers = svc.headers.get(role, svc.admin)
+    body: dict[str, Any] = {"title": "matrix"}
+    if role == "service":
+        body["requester_email"] = svc.app.admin_login
+    return str(_ok(svc.client.post("/api/tickets", json=body, headers=headers))["ticket_number"])
+
+
+SERVICENOW: dict[tuple[str, str], Example] = {
+    **COMMON,
+    **_user_routes(_new_user_body),
+    ("POST", "/api/tickets"): lambda svc, role: (
+        "/api/tickets",
+        {
+            "title": "matrix",
+            **({"requester_email": svc.app.admin_login} if role == "service" else {}),
+        },
+    ),
+    ("GET", "/api/tickets"): lambda svc, role: ("/api/tickets", None),
+    ("GET", "/api/tickets/{number}"): lambda svc, role: (
+        f"/api/tickets/{_sn_ticket(svc, role)}",
+        None,
+    ),
+    ("PATCH", "/api/tickets/{number}"): lambda svc, role: (
+        f"/api/tickets/{_sn_ticket(svc, 'admin')}",
+        {"status": "in_progress"},
+    ),
+    ("POST", "/api/tickets/{number}/work_notes"): lambda svc, role: (
+        f"/api/tickets/{_sn_ticket(svc, 'admin')}/work_notes",
+        {"note": "checked the line"},
+    ),
+    ("GET", "/api/tickets/{number}/work_notes"): lambda svc, role: (
+        f"/api/tickets/{_sn_ticket(svc, 'admin')}/work_notes",
+        None,
+    ),
+    ("GET", "/api/now/table/{table}"): lambda svc, role: (
+        "/api/now/table/incident?sysparm_limit=5",
+        None,
+    ),
+}
+
+
+# Integration platform
+
+
+def _ip_integration(svc: Service) -> int:
+    body = {"name": f"flow-{secrets.token_hex(3)}"}
+    return int(_ok(svc.client.post("/api/integrations", json=body, headers=svc.admin))["id"])
+
+
+def _ip_key(svc: Service, role: str) -> int:
+    """A key of the role's own user (a developer revokes only their own)."""
+    headers = svc.headers[role] if role in ("admin", "developer") else svc.admin
+    return int(_ok(svc.client.post("/api/api-keys", json={"name": "k"}, headers=headers))["id"])
+
+
+MULESOFT: dict[tuple[str, str], Example] = {
+    **COMMON,
+    **_user_routes(_new_user_body),
+    ("POST", "/api/api-keys"): lambda svc, role: ("/api/api-keys", {"name": "matrix"}),
+    ("GET", "/api/api-keys"): lambda svc, role: ("/api/api-keys", None),
+    ("POST", "/api/api-keys/{key_id}/revoke"): lambda svc, role: (
+        f"/api/api-keys/{_ip_key(svc, role)}/revoke",
+        None,
+    ),
+    ("POST", "/api/integrations"): lambda svc, role: ("/api/integrations", {"name": "matrix"}),
+    ("GET", "/api/integrations"): lambda svc, role: ("/api/integrations", None),
+    ("GET", "/api/integrations/{integration_id}"): lambda svc, role: (
+        f"/api/integrations/{_ip_integration(svc)}",
+        None,
+    ),
+    ("POST", "/api/integrations/{integration_id}/logs"): lambda svc, role: (
+        f"/api/integrations/{_ip_integration(svc)}/logs",
+        {"message": "matrix"},
+    ),
+    ("GET", "/api/integrations/{integration_id}/logs"): lambda svc, role: (
+        f"/api/integrations/{_ip_integration(svc)}/logs",
+        None,
+    ),
+    ("GET", "/api/integration-logs"): lambda svc, role: ("/api/integration-logs", None),
+}
+
+EXAMPLES: dict[str, dict[tuple[str, str], Example]] = {
+    "sap": SAP,
+    "servicenow": SERVICENOW,
+    "mulesoft": MULESOFT,
+}
