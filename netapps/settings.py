@@ -71,7 +71,19 @@ def read_config(path: Path) -> dict[str, Any]:
 
 #: What netapps.toml may hold: key -> the type of its value (a dict: a table of these keys).
 _STRINGS = "a list of strings"
-_TOP_KEYS: dict[str, Any] = {"environments": _STRINGS, "backups": dict, "apps": dict}
+_NUMBER = "a number"
+_TOP_KEYS: dict[str, Any] = {
+    "environments": _STRINGS,
+    "backups": dict,
+    "apps": dict,
+    "migrations": dict,
+}
+#: ``[migrations]``, and the same keys in an app's section (netapps.settings.timeouts).
+_TIMEOUT_KEYS: dict[str, Any] = {
+    "ddl_lock_timeout": _NUMBER,
+    "statement_timeout": _NUMBER,
+    "lock_retries": _NUMBER,
+}
 _BACKUP_KEYS: dict[str, Any] = {"dir": str, "keep": int, "enabled": bool}
 _APP_KEYS: dict[str, Any] = {
     "label": str,
@@ -82,6 +94,7 @@ _APP_KEYS: dict[str, Any] = {
     "database": dict,
     "tenants": _STRINGS,
     "tenants_file": str,
+    **_TIMEOUT_KEYS,
 }
 _REQUIRED_APP_KEYS = ("folder", "kind")
 
@@ -104,6 +117,8 @@ def _check_table(table: dict[str, Any], allowed: dict[str, Any], where: str, pat
         expected = allowed[key]
         if expected == _STRINGS:
             good = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif expected == _NUMBER:
+            good = isinstance(value, (int, float)) and not isinstance(value, bool)
         elif expected is int:
             good = isinstance(value, int) and not isinstance(value, bool)
         else:
@@ -117,6 +132,7 @@ def _check_table(table: dict[str, Any], allowed: dict[str, Any], where: str, pat
 def validate_config(data: dict[str, Any], path: Path) -> None:
     _check_table(data, _TOP_KEYS, "", path)
     _check_table(data.get("backups", {}), _BACKUP_KEYS, "backups.", path)
+    _check_table(data.get("migrations", {}), _TIMEOUT_KEYS, "migrations.", path)
     keep = data.get("backups", {}).get("keep", 1)
     if keep < 1:
         raise ConfigError(
@@ -238,3 +254,39 @@ def sqlite_file(database: str, folder: Path) -> Path:
     """A SQLite URL's file: relative paths mean "in the app's folder", from any directory."""
     path = Path(database).expanduser()
     return path if path.is_absolute() else (folder / path).resolve()
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a migration's statements may wait and run (PostgreSQL), and how often a
+    migration that could not take a table lock in time is retried."""
+
+    #: Seconds a statement may wait for a table lock; then its migration rolls back and is
+    #: retried, instead of queueing every query of the app behind it.
+    ddl_lock_timeout: float = 5.0
+    #: Seconds one statement may run (0: no limit).
+    statement_timeout: float = 1800.0
+    #: How many times a migration is retried after a lock time-out.
+    lock_retries: int = 5
+
+
+TIMEOUT_KEYS = ("ddl_lock_timeout", "statement_timeout", "lock_retries")
+
+
+def timeouts(project_settings: dict[str, Any], app_spec: dict[str, Any]) -> Timeouts:
+    """``[migrations]`` in netapps.toml, overridden by the app's own keys of the same names."""
+    values: dict[str, Any] = {}
+    for scope, where in (
+        (project_settings.get("migrations", {}), "[migrations]"),
+        (app_spec, "app"),
+    ):
+        for key in TIMEOUT_KEYS:
+            if key in scope:
+                value = scope[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ConfigError(
+                        f"{CONFIG_FILE}: {key} in {where} must be a number of seconds (or "
+                        f"retries) of 0 or more, not {value!r}"
+                    )
+                values[key] = int(value) if key == "lock_retries" else float(value)
+    return Timeouts(**values)

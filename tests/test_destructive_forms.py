@@ -1,6 +1,6 @@
 """The destructive guard reads what will run (issue 12, point 3): three forms that ran
-unflagged in production. The SQL analyser (netapps/analysis/, another branch) is wired into
-the guard next; until then these are expected failures, strictly (an unexpected pass fails)."""
+unflagged in production, flagged since the SQL analyser (netapps/analysis/) reads the SQL
+each step runs."""
 
 from __future__ import annotations
 
@@ -91,7 +91,6 @@ FORMS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="the SQL analyser is wired in next")
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_destructive_form_is_flagged(tmp_path: Path, form: str) -> None:
     folder = tmp_path / "app"

@@ -15,7 +15,7 @@ from netapps.config import App, Target
 from netapps.errors import RevisionError, UsageError
 from netapps.sources import sql_runner as sqlm
 from netapps.sources.base import Source, StepCallback
-from netapps.sources.revisions import Details, Revision, Step, destructive_operations
+from netapps.sources.revisions import Details, Revision, Step
 from netapps.sources.sql_files import SqlMigration
 
 if TYPE_CHECKING:
@@ -54,11 +54,7 @@ class SqlSource(Source):
                     # the version table keeps, and older ledgers hold) is still accepted.
                     checksum=migration.pair_checksum,
                     legacy_checksums=(migration.checksum,),
-                    known=Details(
-                        message=migration.description,
-                        destructive_up=_destructive(migration.up_path),
-                        destructive_down=_destructive(migration.down_path),
-                    ),
+                    known=Details(message=migration.description),
                 )
             )
             previous = migration.version
@@ -82,6 +78,11 @@ class SqlSource(Source):
             sqlm.run_step(
                 conn, by_version[step.revision.id], step.direction, _joined(on_step, step)
             )
+
+    def outside_transaction(self, step: Step) -> bool:
+        migration = {m.version: m for m in self.migrations}[step.revision.id]
+        path = migration.up_path if step.direction == "up" else migration.down_path
+        return sqlm.outside_transaction(path)
 
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
         """Mark every version up to ``revision`` applied, and none above, running nothing."""
@@ -126,10 +127,6 @@ class SqlSource(Source):
             f"{self.app.name}'s SQL migrations are numbered in one line: "
             "there are no heads to merge"
         )
-
-
-def _destructive(path: Path) -> tuple[str, ...]:
-    return destructive_operations(path.read_text(), sql=True)
 
 
 def _joined(on_step: StepCallback, step: Step) -> sqlm.InTransactionCallback:
