@@ -303,6 +303,9 @@ def _alive(pid: int) -> bool:
 def sql_app(tmp: Path) -> tuple[Path, dict[str, str]]:
     folder = tmp / "Salesforce"
     shutil.copytree(APP_FOLDERS["salesforce"] / "migrations", folder / "migrations")
+    baseline = APP_FOLDERS["salesforce"] / "lint-baseline.toml"  # the reviewed lint findings
+    if baseline.exists():
+        shutil.copy(baseline, folder / baseline.name)
     body = f'[backups]\ndir = "{tmp / "backups"}"\n\n'
     body += f'[apps.salesforce]\nfolder = "{folder}"\nkind = "sql"\n'
     body += f'database.dev = {{ url = "sqlite:///{tmp / "sf.db"}" }}\n'
