@@ -75,14 +75,14 @@ _NUMBER = "a number"
 _TOP_KEYS: dict[str, Any] = {
     "environments": _STRINGS,
     "backups": dict,
-    "apps": dict,
     "migrations": dict,
+    "apps": dict,
 }
-#: ``[migrations]``, and the same keys in an app's section (netapps.settings.timeouts).
-_TIMEOUT_KEYS: dict[str, Any] = {
+#: How long a migration may wait and run (PostgreSQL): [migrations], or an app's own keys.
+_MIGRATION_KEYS: dict[str, Any] = {
     "ddl_lock_timeout": _NUMBER,
     "statement_timeout": _NUMBER,
-    "lock_retries": _NUMBER,
+    "lock_retries": int,
 }
 _BACKUP_KEYS: dict[str, Any] = {"dir": str, "keep": int, "enabled": bool}
 _APP_KEYS: dict[str, Any] = {
@@ -94,7 +94,7 @@ _APP_KEYS: dict[str, Any] = {
     "database": dict,
     "tenants": _STRINGS,
     "tenants_file": str,
-    **_TIMEOUT_KEYS,
+    **_MIGRATION_KEYS,
 }
 _REQUIRED_APP_KEYS = ("folder", "kind")
 
@@ -132,7 +132,7 @@ def _check_table(table: dict[str, Any], allowed: dict[str, Any], where: str, pat
 def validate_config(data: dict[str, Any], path: Path) -> None:
     _check_table(data, _TOP_KEYS, "", path)
     _check_table(data.get("backups", {}), _BACKUP_KEYS, "backups.", path)
-    _check_table(data.get("migrations", {}), _TIMEOUT_KEYS, "migrations.", path)
+    _check_table(data.get("migrations", {}), _MIGRATION_KEYS, "migrations.", path)
     keep = data.get("backups", {}).get("keep", 1)
     if keep < 1:
         raise ConfigError(

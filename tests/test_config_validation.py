@@ -217,6 +217,8 @@ def test_revision_message_cannot_inject_code(tmp_path: Path) -> None:
 def test_sql_revision_message_cannot_inject_sql(tmp_path: Path) -> None:
     folder = tmp_path / "Salesforce"
     shutil.copytree(APP_FOLDERS["salesforce"] / "migrations", folder / "migrations")
+    # Its reviewed lint baseline too: `check` lints the migrations.
+    shutil.copy(APP_FOLDERS["salesforce"] / "lint-baseline.toml", folder)
     body = f'[backups]\ndir = "{tmp_path / "backups"}"\n\n'
     body += f'[apps.salesforce]\nfolder = "{folder}"\nkind = "sql"\n'
     body += f'database.dev = {{ url = "sqlite:///{tmp_path / "sf.db"}" }}\n'
@@ -303,9 +305,8 @@ def _alive(pid: int) -> bool:
 def sql_app(tmp: Path) -> tuple[Path, dict[str, str]]:
     folder = tmp / "Salesforce"
     shutil.copytree(APP_FOLDERS["salesforce"] / "migrations", folder / "migrations")
-    baseline = APP_FOLDERS["salesforce"] / "lint-baseline.toml"  # the reviewed lint findings
-    if baseline.exists():
-        shutil.copy(baseline, folder / baseline.name)
+    # Its reviewed lint baseline too: `check` lints the migrations.
+    shutil.copy(APP_FOLDERS["salesforce"] / "lint-baseline.toml", folder)
     body = f'[backups]\ndir = "{tmp / "backups"}"\n\n'
     body += f'[apps.salesforce]\nfolder = "{folder}"\nkind = "sql"\n'
     body += f'database.dev = {{ url = "sqlite:///{tmp / "sf.db"}" }}\n'

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, connect
+from support import APP_FOLDERS, connect, write_config
 
 NETAPPS = str(Path(sys.executable).parent / "netapps")
 COUNT = 5
@@ -83,11 +83,8 @@ def fixture(tmp: Path, url: URL) -> dict[str, str]:
     for n in range(1, COUNT + 1):
         parent = repr(revision_id(n - 1)) if n > 1 else "None"
         (versions / f"{revision_id(n)}.py").write_text(REVISION.format(n=n, parent=parent))
-    config = tmp / "netapps.toml"
-    config.write_text(
-        f'[backups]\ndir = "{tmp / "backups"}"\n\n[apps.race]\nfolder = "{folder}"\n'
-        'kind = "alembic"\ndatabase.dev = { url = "sqlite:///./race.db" }\n'
-        'database.production = { url = "sqlite:///./race.db" }\n'
+    config = write_config(
+        tmp / "netapps.toml", ["race"], backups=tmp / "backups", folders={"race": folder}
     )
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
     env.update(
