@@ -172,7 +172,7 @@ def make_backup(
             return None
         _fsync(partial)
         try:
-            engine.verify_backup(partial)
+            tool = engine.verify_backup(partial)
         except BackupError as exc:
             raise BackupError(
                 f"{target.name}: the backup failed its check, nothing was changed ({exc})"
@@ -190,7 +190,7 @@ def make_backup(
             "sha256": checksum(partial),
             "created": dt.datetime.now(dt.UTC).isoformat(),
             "netapps": __version__,
-            "tool": engine.tool_version(),
+            "tool": tool,
         }
         written = folder / f".{path.name}{MANIFEST}.{os.getpid()}{PARTIAL}"
         fd = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

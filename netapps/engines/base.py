@@ -152,17 +152,14 @@ class DatabaseEngine:
         from another database's backup needs to be asked for."""
         raise NotImplementedError
 
-    def tool_version(self) -> str:
-        """The tool that writes this engine's backups, and its version (for the manifest)."""
-        return ""
-
     def backup(self, target: Target, path: Path, owned: Owned, conn: Connection) -> bool:
         """Write a backup of ``target``'s ``owned`` objects to ``path`` (a temporary name, made
         by the caller with mode 0600); False when there is nothing to back up."""
         raise NotImplementedError
 
-    def verify_backup(self, path: Path) -> None:
-        """Raise BackupError unless ``path`` is a complete, readable backup of this kind."""
+    def verify_backup(self, path: Path) -> str:
+        """Raise BackupError unless ``path`` is a complete, readable backup of this kind; the
+        tool and version that wrote it (for the manifest)."""
         raise NotImplementedError
 
     def same_file(self, target: Target, path: Path) -> bool:

@@ -174,16 +174,6 @@ class PostgresEngine(DatabaseEngine):
         found = f"postgresql://{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
         return f"{found}?schema={target.schema}" if target.schema else found
 
-    def tool_version(self) -> str:
-        import shutil
-        import subprocess
-
-        pg_dump = shutil.which("pg_dump")
-        if pg_dump is None:
-            return ""
-        done = subprocess.run([pg_dump, "--version"], capture_output=True, text=True)
-        return done.stdout.strip()
-
     def backup(self, target: Target, path: Path, owned: Owned, conn: Connection) -> bool:
         import shutil
         import subprocess
@@ -217,8 +207,12 @@ class PostgresEngine(DatabaseEngine):
             raise BackupError(f"pg_dump failed, nothing was changed: {_first(done.stderr)}")
         return True
 
-    def verify_backup(self, path: Path) -> None:
-        _toc(path)
+    def verify_backup(self, path: Path) -> str:
+        listing = _listing(path)
+        for line in listing.splitlines():
+            if "Dumped by pg_dump version:" in line:
+                return "pg_dump " + line.split(":", 1)[1].strip()
+        return "pg_dump"
 
     def restore(self, target: Target, path: Path, owned: Owned) -> None:
         """The dump becomes a SQL file that psql reads itself (never a stream that could end
@@ -465,6 +459,16 @@ def _entry(line: str) -> tuple[str, str, str] | None:
 def _toc(path: Path) -> list[tuple[str, str, str, str]]:
     """(kind, schema, name, line) of each entry of a dump; BackupError when ``pg_restore
     --list`` cannot read it."""
+    found = []
+    for line in _listing(path).splitlines():
+        entry = _entry(line)
+        if entry is not None:
+            found.append((*entry, line))
+    return found
+
+
+def _listing(path: Path) -> str:
+    """``pg_restore --list`` of a dump; BackupError when it cannot read it."""
     import shutil
     import subprocess
 
@@ -480,12 +484,7 @@ def _toc(path: Path) -> list[tuple[str, str, str, str]]:
     )
     if done.returncode != 0:
         raise BackupError(f"{path} is not a readable pg_dump backup: {_first(done.stderr)}")
-    found = []
-    for line in done.stdout.splitlines():
-        entry = _entry(line)
-        if entry is not None:
-            found.append((*entry, line))
-    return found
+    return done.stdout
 
 
 def _restored(target: Target, toc: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str]]:

@@ -107,9 +107,6 @@ class SqliteEngine(DatabaseEngine):
         path = database_file(target)
         return f"sqlite:///{os.path.realpath(path)}" if path else "sqlite:///:memory:"
 
-    def tool_version(self) -> str:
-        return f"sqlite {sqlite3.sqlite_version}"
-
     def backup(self, target: Target, path: Path, owned: Owned, conn: Connection) -> bool:
         # The file is the app's alone: all of it is backed up.
         source = database_file(target)
@@ -123,7 +120,7 @@ class SqliteEngine(DatabaseEngine):
             ) from None
         return True
 
-    def verify_backup(self, path: Path) -> None:
+    def verify_backup(self, path: Path) -> str:
         """SQLite's own integrity_check, and at least one table: an empty file (a full disk)
         is a valid, empty database, but never a backup of one worth backing up."""
         try:
@@ -139,6 +136,7 @@ class SqliteEngine(DatabaseEngine):
             raise BackupError(f"{path} fails SQLite's integrity check: {checked[0]}")
         if not tables:
             raise BackupError(f"{path} holds no tables: it is not a backup of a database")
+        return f"sqlite {sqlite3.sqlite_version}"
 
     def same_file(self, target: Target, path: Path) -> bool:
         live = database_file(target)
