@@ -201,15 +201,16 @@ def plan_json(plans: list[Plan]) -> list[dict[str, Any]]:
     ]
 
 
-def print_plan(plan: Plan) -> None:
-    out.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
+def print_plan(plan: Plan, to: Console | None = None) -> None:
+    o = to or out
+    o.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
     if not plan.steps:
-        out.print("  nothing to do")
+        o.print("  nothing to do")
     for number, step in enumerate(plan.steps, 1):
         arrow = "upgrade  " if step.direction == "up" else "downgrade"
-        out.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
+        o.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
         for op in step.destructive:
-            out.print(f"     [red]destructive:[/red] {escape(op)}")
+            o.print(f"     [red]destructive:[/red] {escape(op)}")
 
 
 # -- migrate -------------------------------------------------------------------------------
