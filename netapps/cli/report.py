@@ -202,15 +202,15 @@ def plan_json(plans: list[Plan]) -> list[dict[str, Any]]:
 
 
 def print_plan(plan: Plan, to: Console | None = None) -> None:
-    o = to or out
-    o.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
+    to = to or out  # with --sql: stderr, stdout being the SQL
+    to.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
     if not plan.steps:
-        o.print("  nothing to do")
+        to.print("  nothing to do")
     for number, step in enumerate(plan.steps, 1):
         arrow = "upgrade  " if step.direction == "up" else "downgrade"
-        o.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
+        to.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
         for op in step.destructive:
-            o.print(f"     [red]destructive:[/red] {escape(op)}")
+            to.print(f"     [red]destructive:[/red] {escape(op)}")
 
 
 # -- migrate -------------------------------------------------------------------------------

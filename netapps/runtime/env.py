@@ -98,9 +98,9 @@ def _run_env(metadata: MetaData) -> None:
 
 
 def ensure_wide_version_table(connection: Connection, target: Target) -> None:
-    """Widen a version table created with Alembic's 32 characters (before netapps created it
-    itself, see netapps.runtime.impls) to ours; in a savepoint inside a transaction already
-    open, so a caller's transaction is never committed here."""
+    """Widen a version table Alembic created with its 32 characters (in databases migrated
+    before netapps.runtime.impls made it 64 wide); in a savepoint when a transaction is open,
+    so that a caller's transaction is never committed here."""
     from sqlalchemy import inspect
 
     inspector = inspect(connection)
