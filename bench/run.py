@@ -29,32 +29,24 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
-BIN = REPO / ".venv" / "bin"
+# The tests' helpers: the apps (from netapps.toml), the config and the subprocess environment.
+sys.path.insert(0, str(REPO / "tests"))
+try:
+    from support import ALEMBIC_APPS, APPS, BIN, NETAPPS, subprocess_env, write_config
+    from support import run as run_subprocess
+
+    from netapps.settings import ALEMBIC_VERSION_TABLE, SQL_VERSION_TABLE
+except ImportError as exc:
+    sys.exit(f"error: {exc}; run `.venv/bin/python bench/run.py` (`make install` creates .venv)")
+
 PYTHON = BIN / "python"
-NETAPPS = BIN / "netapps"
 ALEMBIC = BIN / "alembic"
 GUIDE = BENCH / "guide_run_all_migrations.py"
-
-#: name -> (label, folder, kind, version table, version column)
-APPS: dict[str, tuple[str, Path, str, str, str]] = {
-    "sap": ("SAP_clone", REPO / "SAP_clone/backend", "alembic", "alembic_version", "version_num"),
-    "mulesoft": (
-        "Mulesoft",
-        REPO / "Mulesoft-Application/Inte-platform/platform-backend",
-        "alembic",
-        "alembic_version",
-        "version_num",
-    ),
-    "servicenow": (
-        "ServiceNow",
-        REPO / "serviceNow/backend",
-        "alembic",
-        "alembic_version",
-        "version_num",
-    ),
-    "salesforce": ("Salesforce", REPO / "Salesforce", "sql", "schema_version", "version"),
+#: kind -> (version table, version column): what the floor reads.
+VERSION_ROW = {
+    "alembic": (ALEMBIC_VERSION_TABLE, "version_num"),
+    "sql": (SQL_VERSION_TABLE, "version"),
 }
-ALEMBIC_APPS = ("sap", "mulesoft", "servicenow")
 TENANT_APP = "servicenow"  # the smallest app: one revision, a dozen tables
 
 #: The floor: one Python process reading each database's version row with the plain driver.
@@ -108,9 +100,7 @@ def run(
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run ``cmd`` to completion; its wall-clock time and its result."""
     start = time.perf_counter()
-    proc = subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    proc = run_subprocess(cmd, env=env, cwd=cwd, timeout=None)
     elapsed = time.perf_counter() - start
     if check and proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
@@ -138,23 +128,21 @@ def interleaved(contenders: dict[str, Callable[[], float]], reps: int) -> dict[s
 
 
 def clean_env(config: Path, tmp: Path, **extra: str) -> dict[str, str]:
-    """The environment of every subprocess: no inherited database overrides, our config,
-    the bytecode cache in the temporary directory (nothing written into the repository)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not (k.endswith("_DATABASE_URL") or k in ("DATABASE_URL", "NETAPPS_ENV"))
-        and k not in ("SAP_DB_PASSWORD", "NETAPPS_CONFIG", "PYTHONDONTWRITEBYTECODE")
-    }
-    env["NETAPPS_CONFIG"] = str(config)
-    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["VIRTUAL_ENV"] = str(REPO / ".venv")
-    env.update(extra)
+    """The environment of every subprocess: the tests' (no inherited database overrides, our
+    config, the virtual environment first on PATH), with the bytecode cache in the temporary
+    directory (nothing written into the repository)."""
+    env = subprocess_env(
+        config,
+        venv_on_path=True,
+        PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
+        VIRTUAL_ENV=str(BIN.parent),
+        **extra,
+    )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
-def write_config(
+def bench_config(
     path: Path,
     backups: Path,
     apps: dict[str, str],
@@ -162,24 +150,18 @@ def write_config(
     tenants_file: Path | None = None,
     schema: str | None = None,
 ) -> Path:
-    """A netapps.toml naming ``apps`` (name -> URL) with absolute folders, backups in temp."""
-    lines = ['environments = ["dev", "production"]', "", "[backups]", f'dir = "{backups}"', ""]
-    for name, url in apps.items():
-        label, folder, kind, _, _ = APPS[name]
-        db = f'{{ url = "{url}"' + (f', schema = "{schema}"' if schema else "") + " }"
-        lines += [
-            f"[apps.{name}]",
-            f'label = "{label}"',
-            f'folder = "{folder}"',
-            f'kind = "{kind}"',
-            f'url_env = "{name.upper()}_DATABASE_URL"',
-        ]
-        if tenants_file is not None:
-            lines.append(f'tenants_file = "{tenants_file}"')
-        lines += [f"database.dev = {db}", f"database.production = {db}", ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
-    return path
+    """A netapps.toml naming ``apps`` (name -> URL, or URL template with tenants), backups in
+    the temporary directory."""
+    database = {"schema": schema} if schema else {}
+    return write_config(
+        path,
+        list(apps),
+        backups=backups,
+        urls={name: {"url": url, **database} for name, url in apps.items()},
+        app_settings={name: {"tenants_file": str(tenants_file)} for name in apps}
+        if tenants_file is not None
+        else None,
+    )
 
 
 def sqlite_url(path: Path) -> str:
@@ -234,18 +216,18 @@ def bench_noop(tmp: Path, reps: int, results: Results) -> None:
     heading("1. no-op: all apps at head (SQLite files, migrated once beforehand)")
     d = tmp / "noop"
     dbs = {name: d / f"{name}.db" for name in APPS}
-    config = write_config(
+    config = bench_config(
         d / "netapps.toml", d / "backups", {n: sqlite_url(p) for n, p in dbs.items()}
     )
     # The same databases, only the three Alembic apps (the guide's set), for a like-for-like.
-    config3 = write_config(
+    config3 = bench_config(
         d / "three" / "netapps.toml",
         d / "backups",
         {n: sqlite_url(dbs[n]) for n in ALEMBIC_APPS},
     )
     env, env3 = clean_env(config, tmp), clean_env(config3, tmp)
     timed([NETAPPS, "migrate"], env)  # bring all four to head (untimed)
-    floor_args = [f"{dbs[n]}|{APPS[n][3]}|{APPS[n][4]}" for n in APPS]
+    floor_args = [f"{dbs[n]}|{'|'.join(VERSION_ROW[APPS[n].kind])}" for n in APPS]
     contenders: dict[str, Callable[[], float]] = {
         "a  netapps migrate (4 apps)": lambda: timed([NETAPPS, "migrate"], env),
         "a3 netapps migrate (3 Alembic apps)": lambda: timed([NETAPPS, "migrate"], env3),
@@ -321,7 +303,7 @@ def bench_empty(tmp: Path, reps: int, results: Results) -> None:
     def fresh(apps: Sequence[str]) -> dict[str, str]:
         d = tmp / "empty" / f"r{next(counter)}"
         d.mkdir(parents=True)
-        config = write_config(
+        config = bench_config(
             d / "netapps.toml", d / "backups", {n: sqlite_url(d / f"{n}.db") for n in apps}
         )
         return clean_env(config, tmp)
@@ -405,7 +387,7 @@ def sqlite_fleet(tmp: Path, n: int) -> Fleet:
         d = root / f"netapps-r{rep}"
         d.mkdir()
         url = sqlite_url(d / f"{TENANT_APP}-{{tenant}}.db")
-        config = write_config(
+        config = bench_config(
             d / "netapps.toml", d / "backups", {TENANT_APP: url}, tenants_file=tenants_file
         )
         return clean_env(config, tmp)
@@ -414,13 +396,13 @@ def sqlite_fleet(tmp: Path, n: int) -> Fleet:
     base.mkdir()
     # Plain alembic, as a user loops it: the app's ordinary (single-database) configuration,
     # DATABASE_URL naming one tenant's file per run.
-    base_config = write_config(
+    base_config = bench_config(
         base / "netapps.toml", base / "backups", {TENANT_APP: sqlite_url(base / "unused.db")}
     )
 
     def baseline(name: str) -> tuple[dict[str, str], Path]:
         url = sqlite_url(base / f"{TENANT_APP}-{name}.db")
-        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP][1]
+        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP].folder
 
     return Fleet("sqlite", names, netapps_env, baseline)
 
@@ -457,7 +439,7 @@ def postgres_fleet(tmp: Path, n: int, db_url: str) -> Fleet:
         d = root / f"netapps-r{rep}"
         d.mkdir()
         # Each repetition gets its own schemas: r<rep>_t0001 ...
-        config = write_config(
+        config = bench_config(
             d / "netapps.toml",
             d / "backups",
             {TENANT_APP: db_url},
@@ -468,7 +450,7 @@ def postgres_fleet(tmp: Path, n: int, db_url: str) -> Fleet:
 
     base = root / "baseline"
     base.mkdir()
-    base_config = write_config(
+    base_config = bench_config(
         base / "netapps.toml", base / "backups", {TENANT_APP: sqlite_url(base / "unused.db")}
     )
 
@@ -477,7 +459,7 @@ def postgres_fleet(tmp: Path, n: int, db_url: str) -> Fleet:
         # search_path in the URL: every unqualified table (the app's, alembic_version, the
         # ledger) then lives in that schema.
         url = f"{db_url}?options=-csearch_path%3Dbase_{name}"
-        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP][1]
+        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP].folder
 
     def prepare_baseline(chosen: list[str]) -> None:
         with psycopg.connect(libpq_url, autocommit=True) as conn:

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netapps import backup, compare, executor, guards
 from netapps.config import App, Project, Target
@@ -30,6 +31,9 @@ from netapps.sources import source_for
 from netapps.sources.base import Source
 from netapps.state import DatabaseState
 from netapps.status import BEHIND, UNVERSIONED, AppStatus, status_of
+
+if TYPE_CHECKING:
+    from netapps.analysis.findings import Finding as LintFinding
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -42,6 +46,7 @@ __all__ = [
     "default_workers",
     "folder_targets",
     "history",
+    "lint",
     "merge",
     "migrate",
     "move",
@@ -117,6 +122,9 @@ def history(project: Project, name: str) -> tuple[Source, AppStatus]:
 class PlanReport:
     plan: Plan
     source: Source
+    #: Per step: what of it can destroy data, and its lock-aware lint findings (one line each).
+    destructive: tuple[tuple[str, ...], ...]
+    lint: tuple[tuple[str, ...], ...]
     #: The SQL the steps would run, when asked for.
     sql: str | None = None
 
@@ -135,7 +143,44 @@ def plan(
         text = None
         if sql:
             text = source.offline_sql(target, made.current, made.destination) if made.steps else ""
-        reports.append(PlanReport(made, source, text))
+        findings = source.lint(list(made.steps))
+        lint = tuple(
+            tuple(f.text() for f in findings if f.migration == step.revision.id)
+            if step.direction == "up"
+            else ()
+            for step in made.steps
+        )
+        destructive = tuple(source.destructive(step) for step in made.steps)
+        reports.append(PlanReport(made, source, destructive, lint, text))
+    return reports
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """An app's lock-aware findings, split by its reviewed baseline (``lint-baseline.toml``
+    in the app's folder): only new findings fail."""
+
+    app: App
+    new: list[LintFinding]
+    acknowledged: list[LintFinding]
+    #: Baseline entries that no longer match any finding (to be removed from the file).
+    stale: list[str]
+
+
+def lint(project: Project, names: list[str] | None = None) -> list[LintReport]:
+    """Every migration of the named apps (all by default), rendered for PostgreSQL and read by
+    its grammar: what each statement locks, for how long, and the safe recipe."""
+    from netapps.analysis.api import check_app
+
+    reports = []
+    seen: set[str] = set()
+    for target in project.targets(names):
+        if target.app.name in seen:
+            continue  # tenants share their app's migrations
+        seen.add(target.app.name)
+        split = check_app(target.app.folder, target.app.kind, runner_sets_lock_timeout=True)
+        stale = [f"{entry.migration} {entry.rule}" for entry in split.stale]
+        reports.append(LintReport(target.app, split.new, split.acknowledged, stale))
     return reports
 
 
@@ -208,11 +253,24 @@ class CheckFinding:
 def check(
     project: Project, names: list[str] | None = None, allow_pending: bool = False
 ) -> list[CheckFinding]:
-    """The CI gate: every guard's findings, pending migrations (unless allowed) and the
-    differences between models and migrations. Empty when all is well."""
+    """The CI gate: every guard's findings, pending migrations (unless allowed), the
+    differences between models and migrations, and lint findings not in the app's baseline.
+    Empty when all is well."""
     found: list[CheckFinding] = []
-    for target in project.targets(names):
+    chosen = project.targets(names)
+    for target in chosen:
         found += [CheckFinding(target, p, f) for p, f in _check_one(project, target, allow_pending)]
+    first_target = {t.app.name: t for t in reversed(chosen)}
+    for report in lint(project, names):
+        found += [
+            CheckFinding(
+                first_target[report.app.name],
+                f"lint: {finding.text()}",
+                f"{finding.recipe}; or acknowledge it with a reason in "
+                f"{report.app.name}'s lint-baseline.toml",
+            )
+            for finding in report.new
+        ]
     return found
 
 

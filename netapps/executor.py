@@ -15,22 +15,39 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import Connection
 
-from netapps import backup, guards, recorder
+from netapps import backup, guards, recorder, settings
 from netapps.config import Project, Target
 from netapps.connection import run_on_target, scrub
-from netapps.errors import MigrationFailed, NetappsError
+from netapps.errors import LockTimeout, MigrationFailed, NetappsError
 from netapps.plan import Direction, Plan, make_plan, require_direction
+from netapps.settings import Timeouts
 from netapps.sources.base import Source
 from netapps.sources.revisions import Step
 from netapps.state import DatabaseState, edited_revisions, read_state
 
 DEFAULT_LOCK_TIMEOUT = 300.0
 
-#: Progress events: ("step-done", target, step, seconds it took), after each step commits.
-Progress = Callable[[str, Target, Step, float], None]
+
+@dataclass(frozen=True)
+class Event:
+    """Progress: a step committed ("step-done"), or a step rolled back after waiting
+    ``seconds`` for a table lock, to be retried after ``pause`` ("lock-retry")."""
+
+    kind: Literal["step-done", "lock-retry"]
+    target: Target
+    step: Step
+    seconds: float
+    attempt: int = 0
+    retries: int = 0
+    pause: float = 0.0
+    blocker: str = ""
+
+
+Progress = Callable[[Event], None]
 
 
 @dataclass
@@ -44,6 +61,23 @@ class MigrateOptions:
     allow_destructive: bool = False
     #: Flyway's validate: refuse when an applied migration's file changed.
     validate: bool = True
+    #: PostgreSQL: seconds a statement may wait for a table lock, seconds it may run, and
+    #: retries after a lock time-out. None: netapps.toml's ([migrations] or the app's).
+    ddl_lock_timeout: float | None = None
+    statement_timeout: float | None = None
+    lock_retries: int | None = None
+
+    def timeouts(self, project: Project, target: Target) -> Timeouts:
+        configured = settings.timeouts(project.settings, target.app.spec)
+        return Timeouts(
+            ddl_lock_timeout=_given(self.ddl_lock_timeout, configured.ddl_lock_timeout),
+            statement_timeout=_given(self.statement_timeout, configured.statement_timeout),
+            lock_retries=int(_given(self.lock_retries, configured.lock_retries)),
+        )
+
+
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 @dataclass
@@ -81,7 +115,7 @@ def migrate(
         def work(conn: Connection) -> None:
             with guarded_run(conn, project, target, source, options, result, progress) as run:
                 if run is not None:
-                    source.apply(conn, target, run.plan, run.on_step)
+                    _apply_retrying(conn, project, target, source, options, run, result, progress)
 
         run_on_target(target, work, for_migrations=True)
     except NetappsError as exc:
@@ -108,10 +142,77 @@ def _naming_target(exc: NetappsError, target: Target) -> NetappsError:
 @dataclass
 class GuardedRun:
     """A validated plan, and the callback that records each step in the ledger (and checks
-    that it is the step the plan has next)."""
+    that it is a step of the plan). After a lock time-out the plan is made again from what
+    was applied (under the same migration lock)."""
 
     plan: Plan
     on_step: Callable[[Connection, Step, float], None]
+    timeouts: Timeouts
+
+
+def _apply_retrying(
+    conn: Connection,
+    project: Project,
+    target: Target,
+    source: Source,
+    options: MigrateOptions,
+    run: GuardedRun,
+    result: MigrateResult,
+    progress: Progress | None,
+) -> None:
+    """Apply the plan; a migration that gave up waiting for a table lock was rolled back
+    whole, so it is retried, with backoff, until it runs or the retries are spent. Meanwhile
+    the app's queries never queue for longer than the lock time-out behind a migration."""
+    engine = target.engine
+    attempt = 1
+    while True:
+        if attempt > 1:  # a concurrent build cut off by the time-out left an invalid index
+            engine.drop_invalid_indexes(conn, source.concurrent_indexes(list(run.plan.steps)))
+        began = time.perf_counter()
+        try:
+            source.apply(conn, target, run.plan, run.on_step)
+            return
+        except NetappsError as exc:
+            if not engine.is_lock_timeout(exc):
+                raise
+            waited = time.perf_counter() - began
+            if conn.in_transaction():
+                conn.rollback()
+            # A step cut off inside Alembic's autocommit_block leaves the connection in
+            # autocommit: back to the transactions every step runs in.
+            conn.execution_options(isolation_level=conn.default_isolation_level)
+            done = {step for step, _seconds in result.steps}
+            blocked = next(step for step in run.plan.steps if step not in done)
+            blocker = engine.lock_blockers(conn, target) or "the blocking session is gone"
+            with conn.begin():
+                recorder.record(
+                    conn,
+                    app=target.app.name,
+                    revision=blocked.revision.id,
+                    direction="retry",
+                    checksum=blocked.revision.checksum,
+                    seconds=waited,
+                )
+            retries = run.timeouts.lock_retries
+            if attempt > retries:
+                raise LockTimeout(
+                    f"{target.name}: {blocked.revision.id} could not take a table lock within "
+                    f"{run.timeouts.ddl_lock_timeout:g} s in {attempt} "
+                    f"attempt{'s' * (attempt > 1)}; blocked by {blocker}. End that "
+                    "transaction, or retry later (--ddl-lock-timeout, "
+                    "--lock-retries)"
+                ) from exc
+            pause = min(0.5 * 2 ** (attempt - 1), 30.0)
+            if progress is not None:
+                progress(
+                    Event("lock-retry", target, blocked, waited, attempt, retries, pause, blocker)
+                )
+            time.sleep(pause)
+            attempt += 1
+            # Steps done before the time-out stay done: plan the rest from the database.
+            run.plan = make_plan(target, source, source.current(conn), options.destination)
+            if run.plan.is_noop:
+                return
 
 
 @contextmanager
@@ -136,6 +237,8 @@ def guarded_run(
     engine = target.engine
     with engine.lock(conn, target, options.lock_timeout):
         engine.begin_writes(conn)
+        timeouts = options.timeouts(project, target)
+        engine.set_timeouts(conn, timeouts)
         # Another migrator may have finished while we waited: plan again from what is there
         # now. Relative targets (-1, +2) and the direction are decided here, under the lock.
         state = read_state(conn, source, target)
@@ -163,10 +266,14 @@ def guarded_run(
                 project, target, ",".join(state.current) or None, plan.destination
             )
         recorder.ensure(conn)
+        # A concurrent index build that failed or was killed leaves an INVALID index behind,
+        # which IF NOT EXISTS would then skip: drop it, so the step builds it again.
+        engine.drop_invalid_indexes(conn, source.concurrent_indexes(list(plan.steps)))
 
         def on_step(step_conn: Connection, step: Step, seconds: float) -> None:
             # Alembic may order independent branches differently; what it must never do is run
             # a step the plan (which the guards validated) does not have, or one twice.
+            plan = run.plan
             if step not in plan.steps or any(step == done for done, _s in result.steps):
                 # Raised inside the step's transaction: the step is rolled back.
                 raise MigrationFailed(
@@ -184,10 +291,11 @@ def guarded_run(
             )
             result.steps.append((step, seconds))
             if progress is not None:
-                progress("step-done", target, step, seconds)
+                progress(Event("step-done", target, step, seconds))
 
+        run = GuardedRun(plan, on_step, timeouts)
         try:
-            yield GuardedRun(plan, on_step)
+            yield run
         finally:
             if conn.in_transaction():
                 conn.rollback()

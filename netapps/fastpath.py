@@ -65,7 +65,11 @@ def parse_args(argv: list[str]) -> Request:
     ignored_flags = {"--no-backup", "--allow-destructive", "--exit-code"}
     expand = False
     # Options that take a value and do not change a no-op's answer.
-    valued_flags = {"--lock-timeout"} if command == "migrate" else set()
+    valued_flags = (
+        {"--lock-timeout", "--ddl-lock-timeout", "--statement-timeout", "--lock-retries"}
+        if command == "migrate"
+        else set()
+    )
     while rest:
         item = rest.pop(0)
         if item == "--json":

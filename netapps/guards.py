@@ -118,19 +118,19 @@ def destructive(s: Situation) -> list[Finding]:
         return []
     if s.purpose == "migrate" and (s.allow_destructive or s.project.environment != "production"):
         return []  # decided before reading the files: flagging parses every one in full
-    flagged = [step for step in s.plan.steps if step.destructive]
+    flagged = [(step, found) for step in s.plan.steps if (found := s.source.destructive(step))]
     if not flagged:
         return []
     if s.purpose == "check":
         return [
             Finding(
                 "destructive",
-                f"pending migration {step.revision.id} is destructive: {step.destructive[0]}",
+                f"pending migration {step.revision.id} is destructive: {found[0]}",
                 "review it; in production migrate it with --allow-destructive",
             )
-            for step in flagged
+            for step, found in flagged
         ]
-    names = ", ".join(f"{step.revision.id} ({step.direction})" for step in flagged)
+    names = ", ".join(f"{step.revision.id} ({step.direction})" for step, _found in flagged)
     return [
         Finding(
             "destructive",

@@ -15,9 +15,8 @@ from typing import Any
 
 from netapps.config import Project, Target
 from netapps.errors import MigrationFailed
-from netapps.executor import MigrateOptions, MigrateResult, Progress, migrate
+from netapps.executor import Event, MigrateOptions, MigrateResult, Progress, migrate
 from netapps.sources import source_for
-from netapps.sources.revisions import Step
 
 # In a worker: where its progress events go (the parent prints them, so that output stays
 # one readable stream whatever stderr is).
@@ -29,8 +28,8 @@ def _init_worker(events: Any) -> None:
     _events = events
 
 
-def _send_progress(kind: str, target: Target, step: Step, seconds: float) -> None:
-    _events.put((kind, target, step, seconds))
+def _send_progress(event: Event) -> None:
+    _events.put(event)
 
 
 def _migrate_one(project: Project, target: Target, options: MigrateOptions) -> MigrateResult:
@@ -73,7 +72,7 @@ def migrate_all(
 def _print_events(events: Any, progress: Progress | None) -> None:
     while (event := events.get()) is not None:
         if progress is not None:
-            progress(*event)
+            progress(event)
 
 
 def _run_pool(

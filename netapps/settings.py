@@ -159,3 +159,39 @@ def sqlite_file(database: str, folder: Path) -> Path:
     """A SQLite URL's file: relative paths mean "in the app's folder", from any directory."""
     path = Path(database).expanduser()
     return path if path.is_absolute() else (folder / path).resolve()
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a migration's statements may wait and run (PostgreSQL), and how often a
+    migration that could not take a table lock in time is retried."""
+
+    #: Seconds a statement may wait for a table lock; then its migration rolls back and is
+    #: retried, instead of queueing every query of the app behind it.
+    ddl_lock_timeout: float = 5.0
+    #: Seconds one statement may run (0: no limit).
+    statement_timeout: float = 1800.0
+    #: How many times a migration is retried after a lock time-out.
+    lock_retries: int = 5
+
+
+TIMEOUT_KEYS = ("ddl_lock_timeout", "statement_timeout", "lock_retries")
+
+
+def timeouts(project_settings: dict[str, Any], app_spec: dict[str, Any]) -> Timeouts:
+    """``[migrations]`` in netapps.toml, overridden by the app's own keys of the same names."""
+    values: dict[str, Any] = {}
+    for scope, where in (
+        (project_settings.get("migrations", {}), "[migrations]"),
+        (app_spec, "app"),
+    ):
+        for key in TIMEOUT_KEYS:
+            if key in scope:
+                value = scope[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ConfigError(
+                        f"{CONFIG_FILE}: {key} in {where} must be a number of seconds (or "
+                        f"retries) of 0 or more, not {value!r}"
+                    )
+                values[key] = int(value) if key == "lock_retries" else float(value)
+    return Timeouts(**values)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from netapps.config import Target
 from netapps.recorder import Entry, entries, recorded_checksums
-from netapps.settings import LEDGER_TABLE
+from netapps.settings import ALEMBIC_VERSION_TABLE, LEDGER_TABLE, SQL_VERSION_TABLE
 from netapps.sources.base import Source
 from netapps.sources.revisions import Revision
 
@@ -29,7 +29,8 @@ def read_state(conn: Connection, source: Source, target: Target) -> DatabaseStat
     current = source.current(conn)
     user_tables: tuple[str, ...] = ()
     if not current:
-        ignore = {source.version_table, LEDGER_TABLE}
+        # netapps' own tables, of either kind of app (a schema holding one is another's).
+        ignore = {ALEMBIC_VERSION_TABLE, SQL_VERSION_TABLE, LEDGER_TABLE}
         user_tables = target.engine.user_tables(conn, target, ignore)
     ledger = entries(conn, source.app.name)
     if conn.in_transaction():

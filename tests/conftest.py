@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -24,10 +23,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-# Full assertion diffs in the shared check modules, as in test files.
+# Full assertion diffs in the shared check modules, as in test files (before importing them).
 pytest.register_assert_rewrite("schema_checks", "support")
+from support import URL_ENVS, free_port, write_config  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 ENGINES = ("sqlite", "postgresql")
 
 
@@ -50,12 +49,6 @@ def _local_bin_dir() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _as_server_user(args: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root: run it as the postgres user then."""
     if os.geteuid() == 0:
@@ -69,7 +62,7 @@ def _as_server_user(args: list[str]) -> list[str]:
 @contextmanager
 def _throwaway_server(bin_dir: Path) -> Iterator[tuple[str, int]]:
     workdir = Path(tempfile.mkdtemp(prefix="netapps-pg-"))
-    data, port = workdir / "data", _free_port()
+    data, port = workdir / "data", free_port()
     if os.geteuid() == 0:
         shutil.chown(workdir, "postgres", "postgres")
     run = partial(subprocess.run, check=True, capture_output=True, text=True, timeout=120)
@@ -181,23 +174,14 @@ def db_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> URL:
 @pytest.fixture(scope="session")
 def _test_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's apps, with backups written to a temporary folder, never the repo."""
-    from support import APP_FOLDERS, write_config
-
     folder = tmp_path_factory.mktemp("netapps-config")
-    return write_config(folder / "netapps.toml", dict(APP_FOLDERS), folder / "backups")
+    return write_config(folder / "netapps.toml")
 
 
 @pytest.fixture(autouse=True)
 def _no_database_overrides(monkeypatch: pytest.MonkeyPatch, _test_config: Path) -> None:
     """Tests start with no database overrides (each sets those it means) and a netapps.toml
     that keeps backups out of the repository."""
-    for name in (
-        "DATABASE_URL",
-        "SAP_DATABASE_URL",
-        "MULESOFT_DATABASE_URL",
-        "SERVICENOW_DATABASE_URL",
-        "SALESFORCE_DATABASE_URL",
-        "NETAPPS_ENV",
-    ):
+    for name in ("DATABASE_URL", *URL_ENVS.values(), "NETAPPS_ENV"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NETAPPS_CONFIG", str(_test_config))

@@ -57,7 +57,7 @@ def test_reading_the_history_needs_no_database(app: str) -> None:
 
 def test_revision_and_merge_need_no_database_and_are_numbered(tmp_path: Path) -> None:
     folder = copy_app("servicenow", tmp_path)
-    config = write_config(tmp_path / "netapps.toml", {"servicenow": folder}, tmp_path / "b")
+    config = write_config(tmp_path / "netapps.toml", ["servicenow"], folders={"servicenow": folder})
     variables = {"DATABASE_URL": CLOSED["asyncpg"], "NETAPPS_CONFIG": str(config)}
     versions = folder / "alembic" / "versions"
     (base,) = [p.stem for p in versions.glob("0*.py")]

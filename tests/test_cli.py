@@ -11,10 +11,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,105 +20,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
+from support import (
+    APP_FOLDERS,
+    APPS,
+    REPO,
+    REPO_CONFIG,
+    URL_ENVS,
+    copy_app,
+    execute,
+    netapps,
+    run,
+    subprocess_env,
+    tables,
+    url_text,
+    write_config,
+)
 
 from netapps.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
-NETAPPS = Path(sys.executable).parent / "netapps"
-APPS = ("sap", "mulesoft", "servicenow", "salesforce")
-URL_ENVS = {
-    "sap": "SAP_DATABASE_URL",
-    "mulesoft": "MULESOFT_DATABASE_URL",
-    "servicenow": "SERVICENOW_DATABASE_URL",
-    "salesforce": "SALESFORCE_DATABASE_URL",
-}
-FOLDERS = {
-    "sap": REPO / "SAP_clone/backend",
-    "mulesoft": REPO / "Mulesoft-Application/Inte-platform/platform-backend",
-    "servicenow": REPO / "serviceNow/backend",
-    "salesforce": REPO / "Salesforce",
-}
 SECRET = "s3cret"
 UNREACHABLE = f"postgresql+psycopg://u:{SECRET}@127.0.0.1:1/x"
 SN_FIRST = "001_initial_migration"
 
 
 # -- helpers -------------------------------------------------------------------------------
-def write_config(dest: Path, backups: Path, folders: dict[str, Path] | None = None) -> Path:
-    """A copy of the repository's netapps.toml with absolute folders and backups in tmp."""
-    folders = folders or {}
-    lines: list[str] = []
-    section = ""
-    saw_backups = False
-    for line in (REPO / "netapps.toml").read_text().splitlines():
-        header = re.match(r"^\[([^\]]+)\]\s*$", line)
-        if header:
-            section = header.group(1)
-            lines.append(line)
-            if section == "backups":
-                saw_backups = True
-                lines.append(f"dir = {json.dumps(str(backups))}")
-            continue
-        folder = re.match(r'^folder\s*=\s*"([^"]*)"', line)
-        if folder and section.startswith("apps."):
-            app = section.removeprefix("apps.")
-            path = folders.get(app, REPO / folder.group(1))
-            lines.append(f"folder = {json.dumps(str(path))}")
-            continue
-        if section == "backups" and re.match(r"^dir\s*=", line):
-            continue
-        lines.append(line)
-    if not saw_backups:
-        lines += ["", "[backups]", f"dir = {json.dumps(str(backups))}"]
-    dest.write_text("\n".join(lines) + "\n")
-    return dest
-
-
-def copy_app(app: str, dest: Path) -> Path:
-    """An app folder copied into tmp (without caches), for commands that write files."""
-    shutil.copytree(
-        FOLDERS[app],
-        dest,
-        ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache", "*.db", "*.lock"),
-    )
-    return dest
-
-
-def url_text(url: URL | str) -> str:
-    return url if isinstance(url, str) else url.render_as_string(hide_password=False)
-
-
-def tables(url: URL | str) -> set[str]:
-    """User-visible tables (``schema.table`` outside public on PostgreSQL)."""
-    engine = create_engine(url_text(url))
-    try:
-        with engine.connect() as conn:
-            insp = inspect(conn)
-            if conn.dialect.name == "sqlite":
-                return set(insp.get_table_names())
-            found: set[str] = set()
-            for schema in insp.get_schema_names():
-                if schema in ("information_schema", "pg_catalog") or schema.startswith("pg_"):
-                    continue
-                prefix = "" if schema == "public" else f"{schema}."
-                found |= {prefix + t for t in insp.get_table_names(schema=schema)}
-            return found
-    finally:
-        engine.dispose()
-
-
-def execute(url: URL | str, *statements: str) -> None:
-    engine = create_engine(url_text(url))
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
-
-
 @dataclass
 class Result:
     code: int
@@ -156,7 +80,7 @@ class Cli:
         self.backups = tmp / "backups"
         self.dbs = tmp / "db"
         self.dbs.mkdir()
-        self.use_config(write_config(tmp / "netapps.toml", self.backups))
+        self.use_config(write_config(tmp / "netapps.toml", backups=self.backups))
         for app in APPS:
             self.set_url(app, f"sqlite:///{self.dbs / app}.db")
 
@@ -176,25 +100,17 @@ class Cli:
         return Result(code, captured.out, captured.err)
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ)
-        env["COLUMNS"] = "200"
-        env.update(extra)
-        return env
+        """The environment of a subprocess: the config and the URLs this test set."""
+        urls = {name: os.environ[name] for name in URL_ENVS.values() if name in os.environ}
+        return subprocess_env(Path(os.environ["NETAPPS_CONFIG"]), **urls, **extra)
 
     def run(self, argv: list[str], cwd: Path | None = None, **extra: str) -> Result:
-        done = subprocess.run(
-            argv,
-            cwd=cwd or self.tmp,
-            env=self.env(**extra),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run(argv, env=self.env(**extra), cwd=cwd or self.tmp)
         return Result(done.returncode, done.stdout, done.stderr)
 
     def sub(self, *args: str) -> Result:
-        return self.run([str(NETAPPS), *args])
+        done = netapps(*args, env=self.env(), cwd=self.tmp)
+        return Result(done.returncode, done.stdout, done.stderr)
 
     def current(self, app: str) -> list[str]:
         result = self("status", app, "--json")
@@ -215,13 +131,15 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
 @pytest.fixture
 def sn_copy(cli: Cli) -> Iterator[Path]:
     """ServiceNow's backend copied into tmp, and netapps.toml pointing at the copy."""
-    folder = copy_app("servicenow", cli.tmp / "apps" / "servicenow")
-    cli.use_config(write_config(cli.tmp / "copy.toml", cli.backups, {"servicenow": folder}))
+    folder = copy_app("servicenow", cli.tmp / "apps")
+    cli.use_config(
+        write_config(cli.tmp / "copy.toml", backups=cli.backups, folders={"servicenow": folder})
+    )
     repo_versions = sorted(
-        p.name for p in (FOLDERS["servicenow"] / "alembic/versions").glob("*.py")
+        p.name for p in (APP_FOLDERS["servicenow"] / "alembic/versions").glob("*.py")
     )
     yield folder / "alembic" / "versions"
-    after = sorted(p.name for p in (FOLDERS["servicenow"] / "alembic/versions").glob("*.py"))
+    after = sorted(p.name for p in (APP_FOLDERS["servicenow"] / "alembic/versions").glob("*.py"))
     assert after == repo_versions, "a command wrote into the repository's ServiceNow folder"
 
 
@@ -252,13 +170,13 @@ def test_apps_lists_every_app_with_masked_url(cli: Cli) -> None:
     assert rows["sap"]["engine"] == "postgresql"
     assert rows["sap"]["url"] == "postgresql+psycopg://sapuser:***@db.example:5432/saperp"
     assert rows["sap"]["url_source"] == "SAP_DATABASE_URL"
-    assert rows["servicenow"]["folder"] == str(FOLDERS["servicenow"])
+    assert rows["servicenow"]["folder"] == str(APP_FOLDERS["servicenow"])
     assert SECRET not in result.text
 
 
 def test_apps_table_with_config_outside_the_repository_folder_tree(cli: Cli) -> None:
     # Config in the repository's folder: folders print relative to it.
-    cli.use_config(REPO / "netapps.toml")
+    cli.use_config(REPO_CONFIG)
     table = cli("apps")
     assert table.code == 0, table
     assert "salesforce" in table.out and "Salesforce" in table.out
@@ -449,9 +367,10 @@ def test_revision_autogenerate_when_models_match(cli: Cli, sn_copy: Path) -> Non
 
 
 def test_sql_app_revision_pair_and_merge_refused(cli: Cli) -> None:
-    folder = cli.tmp / "apps" / "salesforce"
-    shutil.copytree(FOLDERS["salesforce"] / "migrations", folder / "migrations")
-    cli.use_config(write_config(cli.tmp / "sf.toml", cli.backups, {"salesforce": folder}))
+    folder = copy_app("salesforce", cli.tmp / "apps")
+    cli.use_config(
+        write_config(cli.tmp / "sf.toml", backups=cli.backups, folders={"salesforce": folder})
+    )
     result = cli("revision", "salesforce", "-m", "add foo", "--json")
     assert result.code == 0, result
     names = sorted(Path(f).name for f in result.json()["files"])
@@ -740,7 +659,7 @@ def test_run_migrations_in_an_app_folder(cli: Cli) -> None:
     db = cli.dbs / "from_database_url.db"
     result = cli.run(
         [python3(), "run_migrations.py"],
-        cwd=FOLDERS["servicenow"],
+        cwd=APP_FOLDERS["servicenow"],
         DATABASE_URL=f"sqlite:///{db}",
     )
     assert result.code == 0, result
@@ -750,7 +669,7 @@ def test_run_migrations_in_an_app_folder(cli: Cli) -> None:
 
 
 def test_run_all_migrations_at_the_root(cli: Cli) -> None:
-    repo_dbs = sorted(str(p) for f in FOLDERS.values() for p in f.glob("*.db"))
+    repo_dbs = sorted(str(p) for f in APP_FOLDERS.values() for p in f.glob("*.db"))
     result = cli.run([python3(), "run_all_migrations.py"], cwd=REPO)
     assert result.code == 0, result
     for app in APPS:
@@ -760,4 +679,4 @@ def test_run_all_migrations_at_the_root(cli: Cli) -> None:
             assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
     status = cli("status", "--exit-code", "--json")
     assert status.code == 0, status
-    assert sorted(str(p) for f in FOLDERS.values() for p in f.glob("*.db")) == repo_dbs
+    assert sorted(str(p) for f in APP_FOLDERS.values() for p in f.glob("*.db")) == repo_dbs

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,27 +16,26 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, connect, copy_app, write_config
+from support import (
+    APP_FOLDERS,
+    APPS,
+    BIN,
+    NETAPPS,
+    connect,
+    copy_app,
+    subprocess_env,
+    url_text,
+    write_config,
+)
+from support import run as run_process
 
 from netapps.cli import main
 
-BIN = Path(sys.executable).parent
 SAP_REVISIONS = 9
 
 
-def url_text(url: URL) -> str:
-    return url.render_as_string(hide_password=False)
-
-
-def environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    env["COLUMNS"] = "200"
-    env.update(extra)
-    return env
-
-
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return run_process(args, env=env, cwd=cwd, timeout=300)
 
 
 def ledger(url: URL, schema: str | None = None) -> list[tuple[str, str]]:
@@ -52,8 +50,8 @@ def ledger(url: URL, schema: str | None = None) -> list[tuple[str, str]]:
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The repository's apps, each on its own SQLite file in tmp; backups in tmp."""
-    urls = {app: f"sqlite:///{tmp_path / app}.db" for app in APP_FOLDERS}
-    path = write_config(tmp_path / "netapps.toml", dict(APP_FOLDERS), tmp_path / "backups", urls)
+    urls = {app: f"sqlite:///{tmp_path / app}.db" for app in APPS}
+    path = write_config(tmp_path / "netapps.toml", urls=urls)
     monkeypatch.setenv("NETAPPS_CONFIG", str(path))
     yield path
 
@@ -69,24 +67,21 @@ def netapps(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 def test_plain_alembic_migrates_a_schema_tenant_in_its_schema(
     tmp_path: Path, pg_database: URL
 ) -> None:
-    config = tmp_path / "netapps.toml"
-    config.write_text(
-        'environments = ["dev"]\n'
-        f'[backups]\ndir = "{tmp_path / "backups"}"\n'
-        "[apps.servicenow]\n"
-        f'folder = "{APP_FOLDERS["servicenow"]}"\n'
-        'kind = "alembic"\n'
-        'tenants = ["acme"]\n'
-        f'database.dev = {{ url = "{url_text(pg_database)}", schema = "tenant_{{tenant}}" }}\n'
+    config = write_config(
+        tmp_path / "netapps.toml",
+        ["servicenow"],
+        urls={"servicenow": {"url": url_text(pg_database), "schema": "tenant_{tenant}"}},
+        app_settings={"servicenow": {"tenants": ["acme"]}},
+        extra={"environments": ["dev"]},
     )
-    env = environment(NETAPPS_CONFIG=str(config))
+    env = subprocess_env(config)
     done = run([str(BIN / "alembic"), "upgrade", "head"], APP_FOLDERS["servicenow"], env)
     assert done.returncode == 0, done.stderr
     with connect(pg_database) as conn:
         insp = inspect(conn)
         assert "users" in insp.get_table_names(schema="tenant_acme")
         assert "users" not in insp.get_table_names(schema="public")
-    status = run([str(BIN / "netapps"), "status", "--json"], tmp_path, env)
+    status = run([str(NETAPPS), "status", "--json"], tmp_path, env)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)[0]["state"] == "up to date"
 
@@ -128,9 +123,7 @@ def test_unsupported_engine_is_refused_before_anything_runs(
 
 
 def test_plain_alembic_refuses_an_unsupported_engine_in_one_line(config: Path) -> None:
-    env = environment(
-        NETAPPS_CONFIG=str(config), DATABASE_URL="mysql+pymysql://root@127.0.0.1:3306/x"
-    )
+    env = subprocess_env(config, DATABASE_URL="mysql+pymysql://root@127.0.0.1:3306/x")
     done = run([str(BIN / "alembic"), "upgrade", "head"], APP_FOLDERS["sap"], env)
     assert done.returncode != 0
     assert "does not support mysql" in done.stderr
@@ -141,7 +134,7 @@ def test_plain_alembic_refuses_an_unsupported_engine_in_one_line(config: Path) -
 def test_plain_alembic_downgrade_base_is_backed_up_and_recorded(
     db_url: URL, tmp_path: Path, config: Path
 ) -> None:
-    env = environment(NETAPPS_CONFIG=str(config), DATABASE_URL=url_text(db_url))
+    env = subprocess_env(config, DATABASE_URL=url_text(db_url))
     folder = APP_FOLDERS["sap"]
     done = run([sys.executable, "run_migrations.py"], folder, env)
     assert done.returncode == 0, done.stderr
@@ -186,7 +179,7 @@ def test_bare_postgresql_url_uses_sqlalchemys_default_driver(
     pg_database: URL, config: Path
 ) -> None:
     bare = url_text(pg_database).replace("postgresql+psycopg://", "postgresql://")
-    env = environment(NETAPPS_CONFIG=str(config), DATABASE_URL=bare)
+    env = subprocess_env(config, DATABASE_URL=bare)
     done = run([sys.executable, "run_migrations.py"], APP_FOLDERS["servicenow"], env)
     assert done.returncode == 0, done.stderr
     assert "psycopg2" not in done.stderr
@@ -202,9 +195,9 @@ def test_repair_waits_for_the_migration_lock(
     database = tmp_path / "servicenow.db"
     path = write_config(
         tmp_path / "netapps.toml",
-        {"servicenow": folder},
-        tmp_path / "backups",
-        {"servicenow": f"sqlite:///{database}"},
+        ["servicenow"],
+        folders={"servicenow": folder},
+        urls={"servicenow": f"sqlite:///{database}"},
     )
     monkeypatch.setenv("NETAPPS_CONFIG", str(path))
     assert netapps(capsys, "migrate", "servicenow")[0] == 0
@@ -231,9 +224,8 @@ def test_status_exits_non_zero_when_it_cannot_tell(
 
 
 # -- 8. the plan is the one that runs: Alembic's depends_on is planned and guarded ---------
-DEPENDENCY = '''"""drop a scratch table, on a branch of its own"""
+DEPENDENCY = '''"""drop a leftover table, on a branch of its own"""
 from alembic import op
-import sqlalchemy as sa
 
 revision = "002_scratch"
 down_revision = None
@@ -242,8 +234,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table("scratch", sa.Column("id", sa.Integer, primary_key=True))
-    op.drop_table("scratch")
+    # A table an earlier release may have left behind: dropping it loses its rows.
+    op.execute("DROP TABLE IF EXISTS legacy_import")
 
 
 def downgrade() -> None:
@@ -274,9 +266,9 @@ def test_depends_on_is_planned_and_guarded(
     database = tmp_path / "servicenow.db"
     path = write_config(
         tmp_path / "netapps.toml",
-        {"servicenow": folder},
-        tmp_path / "backups",
-        {"servicenow": f"sqlite:///{database}"},
+        ["servicenow"],
+        folders={"servicenow": folder},
+        urls={"servicenow": f"sqlite:///{database}"},
     )
     monkeypatch.setenv("NETAPPS_CONFIG", str(path))
     code, out, err = netapps(capsys, "plan", "servicenow", "--to", "003_needs_scratch", "--json")
@@ -301,7 +293,7 @@ def test_depends_on_is_planned_and_guarded(
 # -- the runners call the command layer -----------------------------------------------------
 def test_runners_call_the_command_layer_without_a_hidden_flag(tmp_path: Path, config: Path) -> None:
     """run_migrations.py calls the command layer directly: no hidden CLI flag round trip."""
-    env = environment(NETAPPS_CONFIG=str(config))
+    env = subprocess_env(config)
     done = run([sys.executable, "run_migrations.py", "--app-folder", "/"], APP_FOLDERS["sap"], env)
     assert done.returncode == 2  # the hidden flag is gone: an unknown option is a usage error
     done = run([sys.executable, "run_migrations.py", "--json"], APP_FOLDERS["sap"], env)

@@ -14,9 +14,7 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import tomllib
 from pathlib import Path
@@ -26,18 +24,17 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
+from support import APPS, REPO, free_port, netapps, run, subprocess_env, write_config
 
-from netapps.config import App, load_project
+from netapps.config import App
 from netapps.sources.alembic import AlembicSource
 from netapps.sources.sql import SqlSource
 
-REPO = Path(__file__).resolve().parent.parent
 COMPOSE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 ENV_EXAMPLE = REPO / ".env.example"
-VENV_BIN = Path(sys.executable).parent
 REPLICAS = 4
 
 # Variables read by the images the compose file uses, not by this project's code.
@@ -160,62 +157,13 @@ def dockerignore_patterns() -> list[str]:
     ]
 
 
-def repo_apps() -> tuple[App, ...]:
-    return load_project(REPO).apps
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f'"{k}" = {toml_value(v)}' for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def write_config(path: Path, data: dict[str, Any]) -> Path:
-    """A netapps.toml from ``data``: top-level keys, then one [table] per app and setting."""
-    lines = [f"{k} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    for key, table in data.items():
-        if key == "apps":
-            for name, spec in table.items():
-                lines.append(f"\n[apps.{name}]")
-                lines += [f'"{k}" = {toml_value(v)}' for k, v in spec.items()]
-        elif isinstance(table, dict):
-            lines.append(f"\n[{key}]")
-            lines += [f'"{k}" = {toml_value(v)}' for k, v in table.items()]
-    path.write_text("\n".join(lines) + "\n")
-    assert tomllib.loads(path.read_text()) == data
-    return path
-
-
-def repo_config_copy(tmp_path: Path) -> Path:
-    """The repository's netapps.toml with absolute app folders and backups in tmp_path."""
-    data = tomllib.loads((REPO / "netapps.toml").read_text())
-    for spec in data["apps"].values():
-        spec["folder"] = str((REPO / spec["folder"]).resolve())
-    data["backups"] = {**data.get("backups", {}), "dir": str(tmp_path / "backups")}
-    return write_config(tmp_path / "netapps.toml", data)
-
-
-def subprocess_env(**overrides: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("DATABASE_URL", "MIGRATE_ON_START", "MIGRATE_ARGS"):
-        env.pop(name, None)
-    env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", os.defpath)])
-    env.update(overrides)
+def entrypoint_env(config: Path | None = None, **overrides: str) -> dict[str, str]:
+    """A container's environment: netapps on PATH, MIGRATE_* only when ``overrides`` say."""
+    env = subprocess_env(config, venv_on_path=True, **overrides)
+    for name in ("MIGRATE_ON_START", "MIGRATE_ARGS"):
+        if name not in overrides:
+            env.pop(name, None)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run_replicas(
@@ -284,7 +232,7 @@ def test_compose_parses_with_postgres_and_db_migrate() -> None:
     assert env["NETAPPS_ENV"] == "production"
     # Every app's database is set for the container, not left to netapps.toml's defaults
     # (the SQLite files would land in the image's root-owned app folders).
-    for app in repo_apps():
+    for app in APPS.values():
         assert app.url_env in env, f"db-migrate does not set {app.url_env}"
 
 
@@ -298,7 +246,7 @@ def test_compose_volumes_hold_the_sqlite_files_and_backups() -> None:
         assert source in declared, f"db-migrate mounts {source}, which is not a named volume"
         mounts[target.rstrip("/")] = source
     env = environment(migrate)
-    for app in repo_apps():
+    for app in APPS.values():
         url = env[app.url_env]
         if url.startswith("sqlite"):
             path = Path(url.split(":///", 1)[1])
@@ -510,7 +458,7 @@ def test_dockerfile_copies_every_apps_migrations() -> None:
             if not flags.get("from"):
                 copied += [s.rstrip("/") for s in sources]
     needed = ["netapps.toml", "run_all_migrations.py"]
-    for app in repo_apps():
+    for app in APPS.values():
         folder = app.folder.relative_to(REPO).as_posix()
         if app.kind == "alembic":
             needed += [f"{folder}/alembic.ini", f"{folder}/alembic"]
@@ -539,27 +487,17 @@ def test_entrypoint_is_posix_sh_and_executable() -> None:
 
 
 def test_entrypoint_runs_the_command_without_migrating_by_default(tmp_path: Path) -> None:
-    env = subprocess_env(PATH="/usr/bin:/bin")  # no netapps on PATH: it must not be needed
-    done = subprocess.run(
-        [str(ENTRYPOINT), "sh", "-c", 'echo "$0 $1" > marker; exit 7', "a b", "c"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
+    env = entrypoint_env(PATH="/usr/bin:/bin")  # no netapps on PATH: it must not be needed
+    done = run(
+        [ENTRYPOINT, "sh", "-c", 'echo "$0 $1" > marker; exit 7', "a b", "c"], env=env, cwd=tmp_path
     )
     assert done.returncode == 7, "the command's exit code is the container's"
     assert (tmp_path / "marker").read_text() == "a b c\n", "arguments pass through unchanged"
 
 
 def test_entrypoint_refuses_an_unknown_migrate_on_start(tmp_path: Path) -> None:
-    env = subprocess_env(MIGRATE_ON_START="ture")
-    done = subprocess.run(
-        [str(ENTRYPOINT), "sh", "-c", "echo started > marker"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    env = entrypoint_env(MIGRATE_ON_START="ture")
+    done = run([ENTRYPOINT, "sh", "-c", "echo started > marker"], env=env, cwd=tmp_path)
     assert done.returncode == 2
     assert "MIGRATE_ON_START" in done.stderr
     assert not (tmp_path / "marker").exists()
@@ -572,7 +510,7 @@ def sqlite_urls(tmp_path: Path) -> dict[str, str]:
     data.mkdir()
     return {
         app.url_env: f"sqlite:///{data / (app.name + '.db')}"
-        for app in repo_apps()
+        for app in APPS.values()
         if app.name != "sap"
     }
 
@@ -582,8 +520,8 @@ def test_four_replicas_migrate_every_database_exactly_once(
     driver: str, pg_database: URL, sqlite_urls: dict[str, str], tmp_path: Path
 ) -> None:
     sap_url = pg_database.set(drivername=f"postgresql+{driver}")
-    env = subprocess_env(
-        NETAPPS_CONFIG=str(repo_config_copy(tmp_path)),
+    env = entrypoint_env(
+        write_config(tmp_path / "netapps.toml"),
         NETAPPS_ENV="production",
         SAP_DATABASE_URL=sap_url.render_as_string(hide_password=False),
         MIGRATE_ON_START="1",
@@ -597,7 +535,7 @@ def test_four_replicas_migrate_every_database_exactly_once(
         assert "netapps migrate --lock-timeout 120" in stderr, "MIGRATE_ARGS reached netapps"
         assert (tmp_path / f"marker-{n}").read_text() == "started\n", f"replica {n} did not start"
 
-    apps = {app.name: app for app in repo_apps()}
+    apps = {app.name: app for app in APPS.values()}
     databases: dict[str, URL | str] = {"sap": pg_database}
     for app in apps.values():
         if app.name != "sap":
@@ -612,9 +550,7 @@ def test_four_replicas_migrate_every_database_exactly_once(
         assert not twice, f"{name}: applied more than once: {twice}"
 
     # Nothing is pending afterwards, and no backup was needed (every database started empty).
-    status = subprocess.run(
-        ["netapps", "status", "--exit-code"], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
+    status = netapps("status", "--exit-code", env=env, cwd=tmp_path)
     assert status.returncode == 0, status.stdout + status.stderr
     assert not any((tmp_path / "backups").rglob("*.db")) and not any(
         (tmp_path / "backups").rglob("*.dump")
@@ -631,24 +567,15 @@ def broken_app_config(tmp_path: Path) -> Path:
     (folder / "migrations" / "001_create_things.down.sql").write_text("DROP TABLE things;\n")
     return write_config(
         tmp_path / "netapps.toml",
-        {
-            "environments": ["dev", "production"],
-            "apps": {
-                "broken": {
-                    "folder": str(folder),
-                    "kind": "sql",
-                    "url_env": "BROKEN_DATABASE_URL",
-                    "database": {"dev": {"url": "sqlite:///./broken.db"}},
-                }
-            },
-            "backups": {"dir": str(tmp_path / "backups")},
-        },
+        ["broken"],
+        folders={"broken": folder},
+        app_settings={"broken": {"kind": "sql"}},
     )
 
 
 def test_a_failing_migration_stops_every_replica_before_its_command(tmp_path: Path) -> None:
-    env = subprocess_env(
-        NETAPPS_CONFIG=str(broken_app_config(tmp_path)),
+    env = entrypoint_env(
+        broken_app_config(tmp_path),
         NETAPPS_ENV="dev",
         MIGRATE_ON_START="1",
     )
@@ -663,35 +590,22 @@ def test_a_failing_migration_stops_every_replica_before_its_command(tmp_path: Pa
 def test_an_unreachable_database_stops_the_command(
     tmp_path: Path, sqlite_urls: dict[str, str]
 ) -> None:
-    env = subprocess_env(
-        NETAPPS_CONFIG=str(repo_config_copy(tmp_path)),
+    env = entrypoint_env(
+        write_config(tmp_path / "netapps.toml"),
         NETAPPS_ENV="production",
         SAP_DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere",
         MIGRATE_ON_START="1",
         MIGRATE_ARGS="--lock-timeout 5",
         **sqlite_urls,
     )
-    done = subprocess.run(
-        [str(ENTRYPOINT), "sh", "-c", "echo started > marker"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run([ENTRYPOINT, "sh", "-c", "echo started > marker"], env=env, cwd=tmp_path)
     assert done.returncode == 3, f"expected 3 (unreachable), got {done.returncode}:\n{done.stderr}"
     assert not (tmp_path / "marker").exists()
 
 
 def test_entrypoint_fails_clearly_without_netapps_on_path(tmp_path: Path) -> None:
-    env = subprocess_env(MIGRATE_ON_START="1", PATH="/usr/bin:/bin")
-    done = subprocess.run(
-        [str(ENTRYPOINT), "sh", "-c", "echo started > marker"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    env = entrypoint_env(MIGRATE_ON_START="1", PATH="/usr/bin:/bin")
+    done = run([ENTRYPOINT, "sh", "-c", "echo started > marker"], env=env, cwd=tmp_path)
     if shutil.which("netapps", path="/usr/bin:/bin"):
         pytest.skip("netapps is installed system-wide here")
     assert done.returncode == 127

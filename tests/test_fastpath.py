@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, write_config
+from support import APP_FOLDERS, APPS, copy_app, netapps, run, subprocess_env, write_config
 
 from netapps.cli import main as full_main
 from netapps.fastpath import answer
-
-NETAPPS = str(Path(sys.executable).parent / "netapps")
 
 
 @pytest.fixture
 def at_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_database: URL) -> Path:
     """All four apps migrated (SAP on PostgreSQL, the others on SQLite files)."""
-    urls = {app: f"sqlite:///{tmp_path / (app + '.db')}" for app in APP_FOLDERS}
+    urls = {app: f"sqlite:///{tmp_path / (app + '.db')}" for app in APPS}
     urls["sap"] = pg_database.render_as_string(hide_password=False)
-    config = write_config(tmp_path / "netapps.toml", dict(APP_FOLDERS), tmp_path / "backups", urls)
+    config = write_config(tmp_path / "netapps.toml", urls=urls)
     monkeypatch.setenv("NETAPPS_CONFIG", str(config))
     assert full_main(["migrate"]) == 0
     return tmp_path
@@ -50,7 +47,7 @@ def test_fast_noop_migrate_imports_no_sqlalchemy(at_head: Path) -> None:
         "heavy = [m for m in ('sqlalchemy', 'alembic', 'typer') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = run([sys.executable, "-c", code], env=subprocess_env())
     assert done.returncode == 0, done.stderr
     assert all(not r["steps"] for r in json.loads(done.stdout))
 
@@ -61,8 +58,7 @@ def test_fast_path_gives_up_unless_everything_is_at_head(at_head: Path) -> None:
     assert answer(["plan"]) is None
     versions = APP_FOLDERS["servicenow"] / "alembic" / "versions"
     # A pending migration (a new file) or an edited one: the full implementation must answer.
-    copy = at_head / "sn"
-    subprocess.run(["cp", "-r", str(APP_FOLDERS["servicenow"]), str(copy)], check=True)
+    copy = copy_app("servicenow", at_head / "sn")
     config = (
         (at_head / "netapps.toml").read_text().replace(str(APP_FOLDERS["servicenow"]), str(copy))
     )
@@ -70,7 +66,7 @@ def test_fast_path_gives_up_unless_everything_is_at_head(at_head: Path) -> None:
     first = next((copy / "alembic" / "versions").glob("001_*.py"))
     first.write_text(first.read_text() + "\n# edited\n")
     assert answer(["migrate", "servicenow"]) is None
-    done = subprocess.run([NETAPPS, "migrate", "servicenow"], capture_output=True, text=True)
+    done = netapps("migrate", "servicenow", env=subprocess_env())
     assert done.returncode == 5 and "001_initial_migration.py" in done.stderr
     assert versions.is_dir()  # the repository's own files were not touched
 
@@ -78,15 +74,14 @@ def test_fast_path_gives_up_unless_everything_is_at_head(at_head: Path) -> None:
 def test_fast_path_answers_for_named_apps_and_tenants(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "netapps.toml").write_text(
-        'environments = ["dev"]\n'
-        "[apps.servicenow]\n"
-        f'folder = "{APP_FOLDERS["servicenow"]}"\n'
-        'kind = "alembic"\n'
-        'tenants = ["acme", "globex"]\n'
-        f'database.dev = {{ url = "sqlite:///{tmp_path}/sn-{{tenant}}.db" }}\n'
+    config = write_config(
+        tmp_path / "netapps.toml",
+        ["servicenow"],
+        urls={"servicenow": f"sqlite:///{tmp_path}/sn-{{tenant}}.db"},
+        app_settings={"servicenow": {"tenants": ["acme", "globex"]}},
+        extra={"environments": ["dev"]},
     )
-    monkeypatch.setenv("NETAPPS_CONFIG", str(tmp_path / "netapps.toml"))
+    monkeypatch.setenv("NETAPPS_CONFIG", str(config))
     assert full_main(["migrate"]) == 0
     for argv in (["migrate"], ["migrate", "servicenow"], ["status", "servicenow:acme"]):
         assert answer([*argv, "--json"]) == 0, argv

@@ -10,26 +10,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
-from support import ALEMBIC_APPS, APP_FOLDERS, REPO, copy_app, write_config
-
-BIN = Path(sys.executable).parent
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
-
-
-def user_env(**extra: str) -> dict[str, str]:
-    """A shell with the project's venv on PATH, as after `source .venv/bin/activate`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.endswith("DATABASE_URL") and k != "NETAPPS_CONFIG"
-    }
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["COLUMNS"] = "200"  # Rich tables wrap to the terminal; keep rows on one line
-    env.update(extra)
-    return env
+from support import (
+    ALEMBIC_APPS,
+    APP_FOLDERS,
+    APPS,
+    REPO,
+    copy_app,
+    run,
+    subprocess_env,
+    write_config,
+)
 
 
 def revision_ids(app: str) -> list[str]:
@@ -54,44 +44,50 @@ def ok(done: subprocess.CompletedProcess[str]) -> str:
 def test_guide_alembic_commands(app: str, db_url: URL, tmp_path: Path) -> None:
     folder = APP_FOLDERS[app]
     # The real app folder, as the guide says; backups go to tmp, not into the repository.
-    config = write_config(tmp_path / "netapps.toml", {app: folder}, tmp_path / "backups")
-    env = user_env(
-        DATABASE_URL=db_url.render_as_string(hide_password=False), NETAPPS_CONFIG=str(config)
+    config = write_config(tmp_path / "netapps.toml", [app])
+    env = subprocess_env(
+        config, venv_on_path=True, DATABASE_URL=db_url.render_as_string(hide_password=False)
     )
     revs = revision_ids(app)
     head = revs[-1]
 
-    ok(run(["alembic", "upgrade", "head"], folder, env))
-    current = ok(run(["alembic", "current"], folder, env))
+    ok(run(["alembic", "upgrade", "head"], cwd=folder, env=env))
+    current = ok(run(["alembic", "current"], cwd=folder, env=env))
     assert f"{head} (head)" in current
-    history = ok(run(["alembic", "history"], folder, env))
+    history = ok(run(["alembic", "history"], cwd=folder, env=env))
     assert all(rev in history for rev in revs)
 
-    ok(run(["alembic", "downgrade", "-1"], folder, env))
+    ok(run(["alembic", "downgrade", "-1"], cwd=folder, env=env))
     expected = revs[-2] if len(revs) > 1 else None
-    current = ok(run(["alembic", "current"], folder, env))
+    current = ok(run(["alembic", "current"], cwd=folder, env=env))
     assert (expected in current) if expected else (head not in current)
 
-    ok(run(["alembic", "upgrade", head], folder, env))
-    ok(run(["alembic", "downgrade", revs[0]], folder, env))
-    assert revs[0] in ok(run(["alembic", "current"], folder, env))
-    ok(run(["alembic", "downgrade", "base"], folder, env))
-    ok(run(["alembic", "upgrade", "head"], folder, env))
-    ok(run(["alembic", "stamp", "head"], folder, env))
-    assert f"{head} (head)" in ok(run(["alembic", "current"], folder, env))
+    ok(run(["alembic", "upgrade", head], cwd=folder, env=env))
+    ok(run(["alembic", "downgrade", revs[0]], cwd=folder, env=env))
+    assert revs[0] in ok(run(["alembic", "current"], cwd=folder, env=env))
+    ok(run(["alembic", "downgrade", "base"], cwd=folder, env=env))
+    ok(run(["alembic", "upgrade", "head"], cwd=folder, env=env))
+    ok(run(["alembic", "stamp", "head"], cwd=folder, env=env))
+    assert f"{head} (head)" in ok(run(["alembic", "current"], cwd=folder, env=env))
 
 
 @pytest.mark.parametrize("app", ALEMBIC_APPS)
 def test_guide_revision_autogenerate_and_merge(app: str, tmp_path: Path) -> None:
     folder = copy_app(app, tmp_path)
-    config = write_config(tmp_path / "netapps.toml", {app: folder}, tmp_path / "backups")
-    env = user_env(NETAPPS_CONFIG=str(config))
+    config = write_config(tmp_path / "netapps.toml", [app], folders={app: folder})
+    env = subprocess_env(config, venv_on_path=True)
     versions = folder / "alembic" / "versions"
     before = {p.name for p in versions.glob("*.py")}
     number = len(before) + 1
 
-    ok(run(["alembic", "upgrade", "head"], folder, env))
-    ok(run(["alembic", "revision", "--autogenerate", "-m", "description of changes"], folder, env))
+    ok(run(["alembic", "upgrade", "head"], cwd=folder, env=env))
+    ok(
+        run(
+            ["alembic", "revision", "--autogenerate", "-m", "description of changes"],
+            cwd=folder,
+            env=env,
+        )
+    )
     created = {p.name for p in versions.glob("*.py")} - before
     assert created == {f"{number:03d}_description_of_changes.py"}
     body = (versions / created.pop()).read_text()
@@ -99,7 +95,7 @@ def test_guide_revision_autogenerate_and_merge(app: str, tmp_path: Path) -> None
     assert "op." not in upgrade_body, "models and migrations differ: autogenerate found operations"
 
     # A second branch from the same parent: the guide's "Multiple head revisions" case.
-    ok(run(["alembic", "revision", "-m", "another change"], folder, env))
+    ok(run(["alembic", "revision", "-m", "another change"], cwd=folder, env=env))
     newest = versions / f"{number + 1:03d}_another_change.py"
     text = newest.read_text()
     parent = sorted(before)[-1].removesuffix(".py")
@@ -109,57 +105,60 @@ def test_guide_revision_autogenerate_and_merge(app: str, tmp_path: Path) -> None
             f"down_revision: str | Sequence[str] | None = '{parent}'",
         )
     )
-    heads = ok(run(["alembic", "heads"], folder, env))
+    heads = ok(run(["alembic", "heads"], cwd=folder, env=env))
     assert heads.count("(head)") == 2
 
-    ok(run(["alembic", "merge", "heads", "-m", "merge conflicting revisions"], folder, env))
-    assert ok(run(["alembic", "heads"], folder, env)).count("(head)") == 1
-    ok(run(["alembic", "upgrade", "head"], folder, env))
-    assert "(head)" in ok(run(["alembic", "current"], folder, env))
+    ok(run(["alembic", "merge", "heads", "-m", "merge conflicting revisions"], cwd=folder, env=env))
+    assert ok(run(["alembic", "heads"], cwd=folder, env=env)).count("(head)") == 1
+    ok(run(["alembic", "upgrade", "head"], cwd=folder, env=env))
+    assert "(head)" in ok(run(["alembic", "current"], cwd=folder, env=env))
 
 
 @pytest.mark.parametrize("app", ALEMBIC_APPS)
 def test_run_migrations_from_any_directory(app: str, tmp_path: Path) -> None:
     """`python3 run_migrations.py`, even from elsewhere and with a python3 lacking the packages."""
     database = tmp_path / "app.db"
-    config = write_config(tmp_path / "netapps.toml", {app: APP_FOLDERS[app]}, tmp_path / "backups")
-    env = user_env(DATABASE_URL=f"sqlite:///{database}", NETAPPS_CONFIG=str(config))
+    config = write_config(tmp_path / "netapps.toml", [app])
+    env = subprocess_env(config, venv_on_path=True, DATABASE_URL=f"sqlite:///{database}")
     env["PATH"] = os.environ.get("PATH", "")  # plain python3: run_migrations.py finds .venv itself
     python3 = shutil.which("python3", path=env["PATH"]) or sys.executable
-    done = run([python3, str(APP_FOLDERS[app] / "run_migrations.py")], tmp_path, env)
+    done = run([python3, str(APP_FOLDERS[app] / "run_migrations.py")], cwd=tmp_path, env=env)
     output = ok(done)
     assert str(database) in output
     done = run(
-        [sys.executable, str(APP_FOLDERS[app] / "run_migrations.py"), "--json"], Path("/"), env
+        [sys.executable, str(APP_FOLDERS[app] / "run_migrations.py"), "--json"],
+        cwd=Path("/"),
+        env=env,
     )
     assert '"to"' in ok(done)
 
 
 def test_run_all_migrations(tmp_path: Path) -> None:
-    urls = {app: f"sqlite:///{tmp_path / (app + '.db')}" for app in APP_FOLDERS}
-    config = write_config(tmp_path / "netapps.toml", dict(APP_FOLDERS), tmp_path / "backups", urls)
-    env = user_env(NETAPPS_CONFIG=str(config))
-    output = ok(run([sys.executable, str(REPO / "run_all_migrations.py")], tmp_path, env))
+    urls = {app: f"sqlite:///{tmp_path / (app + '.db')}" for app in APPS}
+    config = write_config(tmp_path / "netapps.toml", urls=urls)
+    env = subprocess_env(config, venv_on_path=True)
+    output = ok(run([sys.executable, str(REPO / "run_all_migrations.py")], cwd=tmp_path, env=env))
     for app in ("sap", "mulesoft", "servicenow", "salesforce"):
         assert app in output
         assert (tmp_path / f"{app}.db").exists()
     # Rerun: a no-op that says so.
     assert "up to date" in ok(
-        run([sys.executable, str(REPO / "run_all_migrations.py")], tmp_path, env)
+        run([sys.executable, str(REPO / "run_all_migrations.py")], cwd=tmp_path, env=env)
     )
 
 
 def test_run_all_migrations_reports_failure_and_runs_the_rest(tmp_path: Path) -> None:
-    urls = {app: f"sqlite:///{tmp_path / (app + '.db')}" for app in APP_FOLDERS}
-    config = write_config(tmp_path / "netapps.toml", dict(APP_FOLDERS), tmp_path / "backups", urls)
-    env = user_env(
-        NETAPPS_CONFIG=str(config),
+    urls = {app: f"sqlite:///{tmp_path / (app + '.db')}" for app in APPS}
+    config = write_config(tmp_path / "netapps.toml", urls=urls)
+    env = subprocess_env(
+        config,
+        venv_on_path=True,
         # Built from parts: a throwaway password on a closed port, to see that it is masked.
         SAP_DATABASE_URL=URL.create(
             "postgresql+psycopg", "nobody", "pw", "127.0.0.1", 1, "none"
         ).render_as_string(hide_password=False),
     )
-    done = run([sys.executable, str(REPO / "run_all_migrations.py")], tmp_path, env)
+    done = run([sys.executable, str(REPO / "run_all_migrations.py")], cwd=tmp_path, env=env)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert "cannot connect" in done.stderr and ":pw@" not in done.stdout + done.stderr

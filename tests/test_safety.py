@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, connect, write_config
-
-NETAPPS = str(Path(sys.executable).parent / "netapps")
+from support import (
+    APP_FOLDERS,
+    connect,
+    copy_app,
+    netapps,
+    start_netapps,
+    subprocess_env,
+    tables,
+    write_config,
+)
 
 FIXTURE_ENV = """\
 import sqlalchemy as sa
@@ -97,24 +102,8 @@ def fixture_app(tmp_path: Path, url: URL) -> dict[str, str]:
     )
     (versions / "001_create_t1.py").write_text(REVISION_1)
     (versions / "002_create_t2.py").write_text(REVISION_2)
-    config = write_config(tmp_path / "netapps.toml", {"fixture": folder}, tmp_path / "backups")
-    return cli_env(NETAPPS_CONFIG=str(config), FIXTURE_DATABASE_URL=url.render_as_string(False))
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    env.pop("NETAPPS_CONFIG", None)
-    env["COLUMNS"] = "200"
-    env.update(extra)
-    return env
-
-
-def netapps(
-    *args: str, env: dict[str, str], timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [NETAPPS, *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
+    config = write_config(tmp_path / "netapps.toml", ["fixture"], folders={"fixture": folder})
+    return subprocess_env(config, FIXTURE_DATABASE_URL=url.render_as_string(False))
 
 
 def versions(url: URL) -> set[str]:
@@ -122,11 +111,6 @@ def versions(url: URL) -> set[str]:
         if not inspect(conn).has_table("alembic_version"):
             return set()
         return {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
-
-
-def tables(url: URL) -> set[str]:
-    with connect(url) as conn:
-        return set(inspect(conn).get_table_names())
 
 
 def ledger(url: URL, app: str) -> list[tuple[str, str]]:
@@ -144,18 +128,10 @@ def ledger(url: URL, app: str) -> list[tuple[str, str]]:
 
 # -- 1. one migrator per database ----------------------------------------------------------
 def test_eight_migrators_at_once_apply_each_migration_once(db_url: URL, tmp_path: Path) -> None:
-    config = write_config(
-        tmp_path / "netapps.toml", {"sap": APP_FOLDERS["sap"]}, tmp_path / "backups"
-    )
-    env = cli_env(NETAPPS_CONFIG=str(config), SAP_DATABASE_URL=db_url.render_as_string(False))
+    config = write_config(tmp_path / "netapps.toml", ["sap"])
+    env = subprocess_env(config, SAP_DATABASE_URL=db_url.render_as_string(False))
     migrators = [
-        subprocess.Popen(
-            [NETAPPS, "migrate", "sap", "--json", "--lock-timeout", "120"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        start_netapps("migrate", "sap", "--json", "--lock-timeout", "120", env=env, capture=True)
         for _ in range(8)
     ]
     outcomes = [(m.wait(timeout=180), *m.communicate()) for m in migrators]
@@ -174,12 +150,7 @@ def test_waiting_migrator_times_out_naming_the_holder(tmp_path: Path) -> None:
     env = fixture_app(tmp_path, url)
     assert netapps("migrate", "fixture", "--to", "001_create_t1", env=env).returncode == 0
     marker = tmp_path / "stalled"
-    holder = subprocess.Popen(
-        [NETAPPS, "migrate", "fixture"],
-        env={**env, "FIXTURE_STALL": str(marker)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    holder = start_netapps("migrate", "fixture", env={**env, "FIXTURE_STALL": str(marker)})
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -217,12 +188,7 @@ def test_failed_migration_leaves_previous_revision_and_no_partial_objects(
 def test_sigkill_in_the_middle_then_rerun_reaches_head(db_url: URL, tmp_path: Path) -> None:
     env = fixture_app(tmp_path, db_url)
     marker = tmp_path / "stalled"
-    victim = subprocess.Popen(
-        [NETAPPS, "migrate", "fixture"],
-        env={**env, "FIXTURE_STALL": str(marker)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    victim = start_netapps("migrate", "fixture", env={**env, "FIXTURE_STALL": str(marker)})
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert victim.poll() is None and time.monotonic() < deadline, (
@@ -261,10 +227,8 @@ def test_edited_applied_migration_is_refused_until_repaired(tmp_path: Path) -> N
 
 # -- 5. backups -----------------------------------------------------------------------------
 def test_backup_restores_schema_and_data_and_noop_makes_none(db_url: URL, tmp_path: Path) -> None:
-    config = write_config(
-        tmp_path / "netapps.toml", {"sap": APP_FOLDERS["sap"]}, tmp_path / "backups"
-    )
-    env = cli_env(NETAPPS_CONFIG=str(config), SAP_DATABASE_URL=db_url.render_as_string(False))
+    config = write_config(tmp_path / "netapps.toml", ["sap"])
+    env = subprocess_env(config, SAP_DATABASE_URL=db_url.render_as_string(False))
     assert netapps("migrate", "sap", "--to", "005_create_fi_tables", env=env).returncode == 0
     assert not (tmp_path / "backups" / "sap").exists() or not any(
         (tmp_path / "backups" / "sap").iterdir()
@@ -315,10 +279,8 @@ def test_backup_restores_schema_and_data_and_noop_makes_none(db_url: URL, tmp_pa
 def test_password_never_printed(pg_database: URL, tmp_path: Path) -> None:
     secret = "Sup3r-Secret-pw"
     url = pg_database.set(password=secret)  # the test server trusts: any password connects
-    config = write_config(
-        tmp_path / "netapps.toml", {"sap": APP_FOLDERS["sap"]}, tmp_path / "backups"
-    )
-    env = cli_env(NETAPPS_CONFIG=str(config), SAP_DATABASE_URL=url.render_as_string(False))
+    config = write_config(tmp_path / "netapps.toml", ["sap"])
+    env = subprocess_env(config, SAP_DATABASE_URL=url.render_as_string(False))
     outputs = []
     for args in (
         ("apps",),
@@ -362,12 +324,9 @@ def test_destructive_migrations_flagged_and_refused_in_production(tmp_path: Path
 
 
 def test_edited_sql_migration_refused_then_repaired(tmp_path: Path) -> None:
-    import shutil
-
-    folder = tmp_path / "Salesforce"
-    shutil.copytree(APP_FOLDERS["salesforce"] / "migrations", folder / "migrations")
-    config = write_config(tmp_path / "netapps.toml", {"salesforce": folder}, tmp_path / "backups")
-    env = cli_env(NETAPPS_CONFIG=str(config), SALESFORCE_DATABASE_URL=f"sqlite:///{tmp_path}/sf.db")
+    folder = copy_app("salesforce", tmp_path)
+    config = write_config(tmp_path / "netapps.toml", ["salesforce"], folders={"salesforce": folder})
+    env = subprocess_env(config, SALESFORCE_DATABASE_URL=f"sqlite:///{tmp_path}/sf.db")
     assert netapps("migrate", "salesforce", "--to", "002", env=env).returncode == 0
     first = next((folder / "migrations").glob("001_*.up.sqlite.sql"))
     first.write_text(first.read_text() + "\n-- edited after it ran\n")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
+from support import APP_FOLDERS
 
 from appdb.engine import make_engine
 from netapps.errors import (
@@ -21,8 +22,7 @@ from netapps.errors import (
 )
 from netapps.sources import sql_runner as sm
 
-REPO = Path(__file__).resolve().parent.parent
-FOLDER = REPO / "Salesforce" / "migrations"
+FOLDER = APP_FOLDERS["salesforce"] / "migrations"
 
 # docs/SCHEMAS.md's Salesforce section: the columns each version must have added (a minimum).
 COLUMNS_001 = {

@@ -5,41 +5,41 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, connect
+from support import connect, subprocess_env, write_config
+from support import netapps as run_netapps
 
-NETAPPS = str(Path(sys.executable).parent / "netapps")
 
-
-def config(tmp_path: Path, body: str) -> dict[str, str]:
-    path = tmp_path / "netapps.toml"
-    path.write_text(f'environments = ["dev"]\n[backups]\ndir = "{tmp_path / "backups"}"\n{body}')
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    return {**env, "NETAPPS_CONFIG": str(path), "COLUMNS": "200"}
+def config(
+    tmp_path: Path, app: str, database: dict[str, str], tenants: dict[str, Any]
+) -> dict[str, str]:
+    """The environment of a netapps whose config has one app, with tenants."""
+    path = write_config(
+        tmp_path / "netapps.toml",
+        [app],
+        urls={app: database},
+        app_settings={app: tenants},
+        extra={"environments": ["dev"]},
+    )
+    return subprocess_env(path)
 
 
 def netapps(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([NETAPPS, *args], env=env, capture_output=True, text=True, timeout=300)
+    return run_netapps(*args, env=env, timeout=300)
 
 
 def sqlite_tenants(tmp_path: Path, names: list[str]) -> dict[str, str]:
     (tmp_path / "tenants.txt").write_text("# one tenant a line\n" + "\n".join(names) + "\n")
     return config(
         tmp_path,
-        f"""
-[apps.servicenow]
-folder = "{APP_FOLDERS["servicenow"]}"
-kind = "alembic"
-tenants_file = "tenants.txt"
-database.dev = {{ url = "sqlite:///{tmp_path}/sn-{{tenant}}.db" }}
-""",
+        "servicenow",
+        {"url": f"sqlite:///{tmp_path}/sn-{{tenant}}.db"},
+        {"tenants_file": "tenants.txt"},
     )
 
 
@@ -84,13 +84,9 @@ def test_postgres_schema_tenants(tmp_path: Path, pg_database: URL) -> None:
     url = pg_database.render_as_string(hide_password=False)
     env = config(
         tmp_path,
-        f"""
-[apps.mulesoft]
-folder = "{APP_FOLDERS["mulesoft"]}"
-kind = "alembic"
-tenants = ["a", "b", "c"]
-database.dev = {{ url = "{url}", schema = "tenant_{{tenant}}" }}
-""",
+        "mulesoft",
+        {"url": url, "schema": "tenant_{tenant}"},
+        {"tenants": ["a", "b", "c"]},
     )
     done = netapps("migrate", "--json", env=env)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -20,9 +20,8 @@ from netapps import commands, errors
 from netapps.cli import report
 from netapps.config import Project, Target, load_project
 from netapps.errors import NetappsError, UsageError
-from netapps.executor import DEFAULT_LOCK_TIMEOUT, MigrateOptions, MigrateResult
+from netapps.executor import DEFAULT_LOCK_TIMEOUT, Event, MigrateOptions, MigrateResult
 from netapps.plan import Direction
-from netapps.sources.revisions import Step
 from netapps.status import UP_TO_DATE
 
 cli = typer.Typer(
@@ -127,7 +126,7 @@ def plan_command(
     """Exactly what migrate would run, per app, in order; touches nothing."""
     reports = commands.plan(_project(), apps, to, sql)
     if json_output:
-        document = report.plan_json([r.plan for r in reports])
+        document = report.plan_json(reports)
         if sql:
             for entry, item in zip(document, reports, strict=True):
                 entry["sql"] = item.sql
@@ -135,17 +134,24 @@ def plan_command(
         return
     for item in reports:
         # With --sql, stdout is SQL only (for psql -f): the plan itself goes to stderr.
-        report.print_plan(item.plan, report.err if sql else report.out)
+        report.print_plan(item, report.err if sql else report.out)
         if item.sql:
             sys.stdout.write(item.sql)
             sys.stdout.flush()
 
 
-def _progress(json_output: bool, _kind: str, target: Target, step: Step, seconds: float) -> None:
-    if not json_output:
-        arrow = "↑" if step.direction == "up" else "↓"
+def _progress(json_output: bool, event: Event) -> None:
+    if json_output:
+        return
+    arrow = "↑" if event.step.direction == "up" else "↓"
+    where = f"{escape(event.target.name)} {arrow} {event.step.revision.id}"
+    if event.kind == "step-done":
+        report.err.print(f"  [green]✓[/green] {where} ({event.seconds:.2f} s)")
+    else:
         report.err.print(
-            f"  [green]✓[/green] {escape(target.name)} {arrow} {step.revision.id} ({seconds:.2f} s)"
+            f"  [yellow]⟳[/yellow] {where}: no table lock within {event.seconds:.1f} s, rolled "
+            f"back (attempt {event.attempt} of {event.retries + 1}); retrying in "
+            f"{event.pause:g} s. Holding the lock: {escape(event.blocker)}"
         )
 
 
@@ -196,6 +202,27 @@ DestructiveOpt = Annotated[
     bool,
     typer.Option("--allow-destructive", help="Allow dropping tables/columns in production."),
 ]
+DdlLockOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--ddl-lock-timeout",
+        min=0,
+        help="PostgreSQL: seconds a migration may wait for a table lock before it is rolled "
+        "back and retried (default 5, or netapps.toml's).",
+    ),
+]
+StatementOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--statement-timeout",
+        min=0,
+        help="PostgreSQL: seconds one statement may run, 0 for no limit (default 1800).",
+    ),
+]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option("--lock-retries", min=0, help="Retries after a table-lock time-out (default 5)."),
+]
 
 
 @cli.command("migrate")
@@ -205,6 +232,9 @@ def migrate_command(
     lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     no_backup: NoBackupOpt = False,
     allow_destructive: DestructiveOpt = False,
+    ddl_lock_timeout: DdlLockOpt = None,
+    statement_timeout: StatementOpt = None,
+    lock_retries: RetriesOpt = None,
     json_output: JsonOpt = False,
     parallel: Annotated[
         int | None,
@@ -222,6 +252,9 @@ def migrate_command(
         lock_timeout=lock_timeout,
         backup=not no_backup,
         allow_destructive=allow_destructive,
+        ddl_lock_timeout=ddl_lock_timeout,
+        statement_timeout=statement_timeout,
+        lock_retries=lock_retries,
     )
     workers = parallel or commands.default_workers()
     _finish(_run_migrations(project, targets, options, json_output, workers), json_output)
@@ -252,18 +285,21 @@ def upgrade_command(
     lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     no_backup: NoBackupOpt = False,
     allow_destructive: DestructiveOpt = False,
+    ddl_lock_timeout: DdlLockOpt = None,
+    statement_timeout: StatementOpt = None,
+    lock_retries: RetriesOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Upgrade one app to REV."""
-    _move(
-        app,
-        revision,
-        json_output,
-        MigrateOptions(
-            lock_timeout=lock_timeout, backup=not no_backup, allow_destructive=allow_destructive
-        ),
-        "up",
+    options = MigrateOptions(
+        lock_timeout=lock_timeout,
+        backup=not no_backup,
+        allow_destructive=allow_destructive,
+        ddl_lock_timeout=ddl_lock_timeout,
+        statement_timeout=statement_timeout,
+        lock_retries=lock_retries,
     )
+    _move(app, revision, json_output, options, "up")
 
 
 @cli.command("downgrade", context_settings=_NEGATIVE_ARGS)
@@ -273,18 +309,21 @@ def downgrade_command(
     lock_timeout: LockOpt = DEFAULT_LOCK_TIMEOUT,
     no_backup: NoBackupOpt = False,
     allow_destructive: DestructiveOpt = False,
+    ddl_lock_timeout: DdlLockOpt = None,
+    statement_timeout: StatementOpt = None,
+    lock_retries: RetriesOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Downgrade one app to REV (a backup is made first)."""
-    _move(
-        app,
-        revision,
-        json_output,
-        MigrateOptions(
-            lock_timeout=lock_timeout, backup=not no_backup, allow_destructive=allow_destructive
-        ),
-        "down",
+    options = MigrateOptions(
+        lock_timeout=lock_timeout,
+        backup=not no_backup,
+        allow_destructive=allow_destructive,
+        ddl_lock_timeout=ddl_lock_timeout,
+        statement_timeout=statement_timeout,
+        lock_retries=lock_retries,
     )
+    _move(app, revision, json_output, options, "down")
 
 
 @cli.command("stamp")
@@ -363,6 +402,20 @@ def check_command(
         if not findings:
             report.out.print("[green]✓ all checks passed[/green]")
     if findings:
+        raise typer.Exit(errors.EXIT_CHECK_FAILED)
+
+
+@cli.command("lint")
+def lint_command(apps: AppsArg = None, json_output: JsonOpt = False) -> None:
+    """What each migration locks on PostgreSQL, and for how long: flags index builds without
+    CONCURRENTLY, constraints without NOT VALID, table rewrites, drops running code may need.
+    Only findings not acknowledged in the app's lint-baseline.toml fail (exit 5)."""
+    reports = commands.lint(_project(), apps)
+    if json_output:
+        report.emit_json(report.lint_json(reports))
+    else:
+        report.print_lint(reports)
+    if any(r.new for r in reports):
         raise typer.Exit(errors.EXIT_CHECK_FAILED)
 
 

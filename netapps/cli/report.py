@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from netapps.cli import tables
+from netapps.commands import LintReport, PlanReport
 from netapps.config import App, Project, Target
 from netapps.executor import MigrateResult
-from netapps.plan import Plan
 from netapps.recorder import last_applied
 from netapps.sources.base import Source
 from netapps.status import AppStatus
@@ -178,39 +178,74 @@ def history_table(source: Source, status: AppStatus) -> Table:
 
 
 # -- plan ----------------------------------------------------------------------------------
-def plan_json(plans: list[Plan]) -> list[dict[str, Any]]:
+def plan_json(reports: list[PlanReport]) -> list[dict[str, Any]]:
     return [
         {
-            "app": plan.target.app.name,
-            "tenant": plan.target.tenant,
-            "url": plan.target.display_url,
-            "from": list(plan.current),
-            "to": plan.destination,
+            "app": r.plan.target.app.name,
+            "tenant": r.plan.target.tenant,
+            "url": r.plan.target.display_url,
+            "from": list(r.plan.current),
+            "to": r.plan.destination,
             "steps": [
                 {
                     "revision": s.revision.id,
                     "direction": s.direction,
                     "message": s.revision.message,
                     "file": str(s.revision.path),
-                    "destructive": list(s.destructive),
+                    "destructive": list(destructive),
+                    "lint": list(lint),
+                    "transaction": not r.source.outside_transaction(s),
                 }
-                for s in plan.steps
+                for s, destructive, lint in zip(r.plan.steps, r.destructive, r.lint, strict=True)
             ],
         }
-        for plan in plans
+        for r in reports
     ]
 
 
-def print_plan(plan: Plan, to: Console | None = None) -> None:
+def print_plan(report: PlanReport, to: Console | None = None) -> None:
+    plan = report.plan
     to = to or out  # with --sql: stderr, stdout being the SQL
     to.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
     if not plan.steps:
         to.print("  nothing to do")
-    for number, step in enumerate(plan.steps, 1):
+    rows = zip(plan.steps, report.destructive, report.lint, strict=True)
+    for number, (step, destructive, lint) in enumerate(rows, 1):
         arrow = "upgrade  " if step.direction == "up" else "downgrade"
         to.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
-        for op in step.destructive:
-            to.print(f"     [red]destructive:[/red] {escape(op)}")
+        if report.source.outside_transaction(step):
+            to.print(
+                "     [yellow]outside a transaction:[/yellow] what it runs there cannot be rolled "
+                "back; it is recorded only once it succeeded"
+            )
+        for line in destructive:
+            to.print(f"     [red]destructive:[/red] {escape(line)}")
+        for line in lint:
+            to.print(f"     [yellow]locks:[/yellow] {escape(line)}")
+
+
+def lint_json(reports: list[LintReport]) -> list[dict[str, Any]]:
+    return [
+        {
+            "app": r.app.name,
+            "new": [f.to_json() for f in r.new],
+            "acknowledged": [f.to_json() for f in r.acknowledged],
+            "stale_baseline_entries": r.stale,
+        }
+        for r in reports
+    ]
+
+
+def print_lint(reports: list[LintReport]) -> None:
+    for r in reports:
+        head = f"[bold]{escape(r.app.name)}[/bold]: {len(r.new)} new finding(s)"
+        out.print(f"{head}, {len(r.acknowledged)} acknowledged in its lint-baseline.toml")
+        for finding in r.new:
+            out.print(f"  [red]✗[/red] {escape(finding.text())}")
+            out.print(f"      why: {escape(finding.why)}")
+            out.print(f"      safe recipe: {escape(finding.recipe)}")
+        for entry in r.stale:
+            out.print(f"  [dim]note: baseline entry {escape(entry)} matches nothing now[/dim]")
 
 
 # -- migrate -------------------------------------------------------------------------------

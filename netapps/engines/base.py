@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from netapps.config import Target
+    from netapps.settings import Timeouts
 
 #: Every registered engine, by backend name.
 REGISTRY: dict[str, type[DatabaseEngine]] = {}
@@ -81,6 +82,25 @@ class DatabaseEngine:
     def begin_writes(self, conn: Connection) -> None:
         """From now on, transactions on ``conn`` take the write lock when they begin. Called
         only while holding the migration lock: reads before it must not queue behind it."""
+
+    def set_timeouts(self, conn: Connection, timeouts: Timeouts) -> None:
+        """Bound how long this session's statements wait for locks and run (the rest of the
+        migration run); engines without such settings do nothing."""
+
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        """Whether ``exc`` (or its cause) is a statement that gave up waiting for a lock."""
+        return False
+
+    def drop_invalid_indexes(
+        self, conn: Connection, indexes: list[tuple[str | None, str]]
+    ) -> list[str]:
+        """Drop those of ``indexes`` that a failed or killed concurrent build left invalid;
+        the names dropped. Engines without concurrent builds have none."""
+        return []
+
+    def lock_blockers(self, conn: Connection, target: Target) -> str:
+        """Who holds the locks others wait for, in one line ("" when unknown)."""
+        return ""
 
     def lock(
         self, conn: Connection, target: Target, timeout: float

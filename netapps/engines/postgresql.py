@@ -26,8 +26,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from netapps.config import Target
+    from netapps.settings import Timeouts
 
 _POLL_SECONDS = 0.1
+#: SQLSTATE of a statement cancelled by lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def advisory_key(name: str) -> int:
@@ -54,6 +57,10 @@ class PostgresEngine(DatabaseEngine):
     fast_placeholder = "%s"
 
     def prepare(self, conn: Connection, target: Target, *, for_migrations: bool) -> None:
+        if for_migrations:
+            # Who is migrating, for whoever looks at pg_stat_activity (and lock_blockers).
+            conn.exec_driver_sql("SET application_name = 'netapps migrate'")
+            conn.commit()
         if not target.schema:
             return
         # A tenant's tables, its version table and its ledger all live in its schema
@@ -63,6 +70,71 @@ class PostgresEngine(DatabaseEngine):
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         conn.exec_driver_sql(f"SET search_path TO {schema}")
         conn.commit()
+
+    def set_timeouts(self, conn: Connection, timeouts: Timeouts) -> None:
+        # Session-wide on the one connection that runs the whole migration: every statement
+        # of every migration gets them, and the session ends with the run.
+        conn.exec_driver_sql(f"SET lock_timeout = {int(timeouts.ddl_lock_timeout * 1000)}")
+        conn.exec_driver_sql(f"SET statement_timeout = {int(timeouts.statement_timeout * 1000)}")
+        conn.commit()
+
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        seen: BaseException | None = exc
+        while seen is not None:
+            for candidate in (seen, getattr(seen, "orig", None)):
+                if getattr(candidate, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                    return True
+            seen = seen.__cause__ or seen.__context__
+        return False
+
+    def drop_invalid_indexes(
+        self, conn: Connection, indexes: list[tuple[str | None, str]]
+    ) -> list[str]:
+        from sqlalchemy import text
+
+        invalid = text(
+            "SELECT n.nspname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT i.indisvalid AND c.relname = :name AND CASE WHEN :schema = '' "
+            "THEN n.nspname = ANY (current_schemas(false)) ELSE n.nspname = :schema END"
+        )
+        dropped: list[str] = []
+        for schema, name in indexes:
+            found = conn.execute(invalid, {"name": name, "schema": schema or ""}).scalars().all()
+            conn.commit()
+            for namespace in found:
+                qualified = f"{quote(conn, namespace)}.{quote(conn, name)}"
+                # DROP INDEX CONCURRENTLY cannot run inside a transaction.
+                level = conn.get_isolation_level()
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")
+                    conn.commit()  # autocommitted; this ends SQLAlchemy's record of it
+                finally:
+                    conn.execution_options(isolation_level=level)
+                dropped.append(f"{namespace}.{name}")
+        return dropped
+
+    def lock_blockers(self, conn: Connection, target: Target) -> str:
+        """The oldest other transaction holding a table lock in this database."""
+        if conn.in_transaction():
+            conn.rollback()
+        row = conn.exec_driver_sql(
+            "SELECT a.pid, a.application_name, a.usename, a.state, "
+            "extract(epoch FROM now() - a.xact_start) AS age "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.granted AND l.locktype = 'relation' AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL "
+            "ORDER BY a.xact_start LIMIT 1"
+        ).first()
+        conn.commit()
+        if row is None:
+            return ""
+        return (
+            f"PostgreSQL pid {row.pid} (application '{row.application_name}', user "
+            f"{row.usename}, {row.state}), its transaction open for {float(row.age):.0f} s"
+        )
 
     def lock(
         self, conn: Connection, target: Target, timeout: float
@@ -75,15 +147,18 @@ class PostgresEngine(DatabaseEngine):
 
         inspector = inspect(conn)
         # A tenant's schema holds all its tables (it is the search_path). Otherwise an app may
-        # keep tables in schemas of its own (SAP: core, pm, mm, ...): every schema but the
-        # system's is looked at, so tables without a version are found wherever they are.
+        # keep tables in schemas of its own (SAP: core, pm, mm, ...): every other schema is
+        # looked at too, except the system's and those holding a version table or a ledger of
+        # their own, which belong to another database's migrations (another tenant's schema).
         found = [n for n in inspector.get_table_names() if n not in ignore]
         if not target.schema:
             default = inspector.default_schema_name
             for schema in inspector.get_schema_names():
                 if schema == default or schema == "information_schema" or schema.startswith("pg_"):
                     continue
-                found += [f"{schema}.{n}" for n in inspector.get_table_names(schema=schema)]
+                names = inspector.get_table_names(schema=schema)
+                if not ignore.intersection(names):
+                    found += [f"{schema}.{n}" for n in names]
         if conn.in_transaction():
             conn.commit()
         return tuple(found)

@@ -114,6 +114,9 @@ class AlembicSource(Source):
             else:
                 command.downgrade(cfg, plan.destination_name)
 
+    def outside_transaction(self, step: Step) -> bool:
+        return step.revision.details.outside_transaction
+
     def version_apply_hook(self, on_step: StepCallback) -> Any:
         """Alembic's on_version_apply, called in each migration's transaction -> on_step."""
         by_id = self.by_id

@@ -19,6 +19,8 @@ from netapps.errors import RevisionError
 from netapps.sources.revisions import Revision, Step
 
 if TYPE_CHECKING:
+    from netapps.analysis.api import AppAnalysis
+    from netapps.analysis.findings import Finding as LintFinding
     from netapps.plan import Plan
 
 #: Called inside each step's transaction, after the step ran: (step, seconds it took).
@@ -34,6 +36,7 @@ class Source:
     def __init__(self, app: App) -> None:
         self.app = app
         self._revisions: list[Revision] | None = None
+        self._analysis: AppAnalysis | None = None
 
     # -- the files -------------------------------------------------------------------------
     def load(self) -> list[Revision]:
@@ -62,6 +65,65 @@ class Source:
                 f"run `netapps merge {self.app.name}` to join them"
             )
         return heads[0] if heads else None
+
+    # -- what the steps do, read from the SQL they run ----------------------------------------
+    def analysis(self) -> AppAnalysis:
+        """The app's migrations rendered for PostgreSQL and parsed, once per source."""
+        from netapps.analysis.api import AppAnalysis
+
+        if self._analysis is None:
+            self._analysis = AppAnalysis(self.app.folder, self.kind)  # type: ignore[arg-type]
+        return self._analysis
+
+    def destructive(self, step: Step) -> tuple[str, ...]:
+        """What ``step`` runs that can destroy data (drops, truncation, narrowing types,
+        DELETE without WHERE, statements that cannot be read): from the SQL itself, parsed by
+        PostgreSQL's grammar (netapps.analysis), not from the migration's Python source."""
+        from netapps.analysis.api import destructive_findings
+
+        found = destructive_findings(
+            self.app.folder,
+            self.kind,  # type: ignore[arg-type]
+            [step.revision.id],
+            direction=step.direction,
+            analysis=self.analysis(),
+        )
+        return tuple(f"{f.rule}: {f.message}" for f in found)
+
+    def outside_transaction(self, step: Step) -> bool:
+        """Whether ``step`` runs (part of) its work outside a transaction, where a failure or
+        a kill cannot roll it back (CREATE INDEX CONCURRENTLY and the like)."""
+        return False
+
+    def concurrent_indexes(self, steps: list[Step]) -> list[tuple[str | None, str]]:
+        """(schema, name) of the indexes the upgrades among ``steps`` build CONCURRENTLY."""
+        from netapps.analysis.api import concurrent_indexes
+
+        ids = [s.revision.id for s in steps if s.direction == "up" and self.outside_transaction(s)]
+        if not ids:
+            return []
+        return concurrent_indexes(
+            self.app.folder,
+            self.kind,  # type: ignore[arg-type]
+            ids,
+            analysis=self.analysis(),
+        )
+
+    def lint(self, steps: list[Step] | None = None) -> list[LintFinding]:
+        """Lock-aware findings of the upgrades among ``steps`` (all upgrades by default),
+        knowing that netapps sets a lock time-out on every migration it runs."""
+        from netapps.analysis.api import lint_app
+
+        ids = None if steps is None else [s.revision.id for s in steps if s.direction == "up"]
+        if ids == []:
+            return []
+        return lint_app(
+            self.app.folder,
+            self.kind,  # type: ignore[arg-type]
+            ids,
+            runner_sets_lock_timeout=True,
+            analysis=self.analysis(),
+        )
 
     def schemas(self) -> tuple[str, ...]:
         """Schemas the app's tables live in (mapped away on SQLite)."""

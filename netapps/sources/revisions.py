@@ -2,8 +2,7 @@
 
 Reading a revision file with ``ast`` instead of importing it costs microseconds and imports
 neither SQLAlchemy nor Alembic: it gives the id, parents and message (enough to know the heads
-for the no-op fast path), the file's checksum (to catch edited migrations), and the source of
-upgrade()/downgrade() (to flag destructive changes before they run).
+for the no-op fast path) and the file's checksum (to catch edited migrations).
 """
 
 from __future__ import annotations
@@ -22,26 +21,15 @@ from netapps.errors import UsageError
 
 Direction = Literal["up", "down"]
 
-# Operations that lose data or narrow what a column accepts.
-_DESTRUCTIVE_PY = re.compile(
-    r"\b(drop_table|drop_column|drop_schema|DropTable|DropSchema)\s*\(|"
-    r"\balter_column\s*\([^)]*\btype_\s*=|"
-    r"\b(DROP\s+(TABLE|COLUMN|SCHEMA)|TRUNCATE|DELETE\s+FROM)\b",
-    re.IGNORECASE,
-)
-_DESTRUCTIVE_SQL = re.compile(
-    r"\b(DROP\s+(TABLE|COLUMN|SCHEMA)|TRUNCATE|DELETE\s+FROM|ALTER\s+COLUMN\s+\w+\s+(SET\s+DATA\s+)?TYPE)\b",
-    re.IGNORECASE,
-)
-
 
 @dataclass(frozen=True)
 class Details:
-    """What only planning and reviewing need: the message and the destructive operations."""
+    """What only planning and reviewing need: the message, and whether the migration runs
+    (part of) its work outside a transaction (``autocommit_block``: CREATE INDEX CONCURRENTLY
+    and the like cannot run inside one)."""
 
     message: str
-    destructive_up: tuple[str, ...] = ()
-    destructive_down: tuple[str, ...] = ()
+    outside_transaction: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,8 +37,9 @@ class Revision:
     """One migration: an Alembic revision file or a pair of SQL files.
 
     Id, parents and checksum are all that applying needs, and they are read cheaply; the
-    details (message, destructive operations) need the whole file parsed, so an Alembic
-    revision parses it the first time they are asked for.
+    details (the message) need the whole file parsed, so an Alembic revision parses it the
+    first time they are asked for. What a revision does to the data is read from the SQL it
+    runs, by netapps.analysis.
     """
 
     id: str
@@ -74,43 +63,16 @@ class Revision:
     def message(self) -> str:
         return self.details.message
 
-    @property
-    def destructive_up(self) -> tuple[str, ...]:
-        return self.details.destructive_up
-
-    @property
-    def destructive_down(self) -> tuple[str, ...]:
-        return self.details.destructive_down
-
-    def destructive(self, direction: Direction) -> tuple[str, ...]:
-        return self.destructive_up if direction == "up" else self.destructive_down
-
 
 @dataclass(frozen=True)
 class Step:
     revision: Revision
     direction: Direction
 
-    @property
-    def destructive(self) -> tuple[str, ...]:
-        return self.revision.destructive(self.direction)
-
 
 def checksum(data: bytes) -> str:
     # Line endings are normalised so that a checkout on another OS is not an "edit".
     return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
-
-
-def destructive_operations(source: str, *, sql: bool = False) -> tuple[str, ...]:
-    pattern = _DESTRUCTIVE_SQL if sql else _DESTRUCTIVE_PY
-    found: list[str] = []
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped.startswith(("#", "--")):
-            continue
-        if pattern.search(stripped) and stripped not in found:
-            found.append(stripped[:120])
-    return tuple(found)
 
 
 class RevisionFileError(UsageError):
@@ -176,9 +138,6 @@ def read_alembic_file(path: Path) -> Revision:
     except SyntaxError as exc:
         raise RevisionFileError(f"{path}:{exc.lineno}: {exc.msg}") from None
     values: dict[str, object] = {}
-    functions: dict[str, str] = {}
-    text = data.decode("utf-8", errors="replace")
-    lines: list[str] = []
     for node in tree.body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -186,10 +145,6 @@ def read_alembic_file(path: Path) -> Revision:
             targets, value = list(node.targets), node.value
         elif isinstance(node, ast.AnnAssign):
             targets, value = [node.target], node.value
-        elif isinstance(node, ast.FunctionDef) and node.name in ("upgrade", "downgrade"):
-            # Slicing lines once is far cheaper than ast.get_source_segment on big files.
-            lines = lines or text.splitlines()
-            functions[node.name] = "\n".join(lines[node.lineno - 1 : node.end_lineno])
         for target in targets:
             if isinstance(target, ast.Name) and target.id in _GRAPH_NAMES:
                 try:
@@ -203,6 +158,8 @@ def read_alembic_file(path: Path) -> Revision:
         raise RevisionFileError(f'{path}: no `revision = "..."` line; is this a migration file?')
     parents = _ids(values.get("down_revision"), path, "down_revision")
     dependencies = _ids(values.get("depends_on"), path, "depends_on")
+    # Alembic's way out of the migration's transaction; what runs in it cannot be rolled back.
+    outside = b"autocommit_block" in data
     docstring = ast.get_docstring(tree) or ""
     message = docstring.strip().splitlines()[0] if docstring.strip() else ""
     return Revision(
@@ -213,8 +170,7 @@ def read_alembic_file(path: Path) -> Revision:
         dependencies=dependencies,
         known=Details(
             message=message,
-            destructive_up=destructive_operations(functions.get("upgrade", "")),
-            destructive_down=destructive_operations(functions.get("downgrade", "")),
+            outside_transaction=outside,
         ),
     )
 

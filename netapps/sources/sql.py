@@ -16,7 +16,7 @@ from netapps.errors import RevisionError, UsageError
 from netapps.sources import offline
 from netapps.sources import sql_runner as sqlm
 from netapps.sources.base import Source, StepCallback
-from netapps.sources.revisions import Details, Revision, Step, destructive_operations
+from netapps.sources.revisions import Details, Revision, Step
 from netapps.sources.sql_files import SqlMigration
 
 if TYPE_CHECKING:
@@ -52,11 +52,7 @@ class SqlSource(Source):
                     parents=(previous,) if previous else (),
                     path=migration.up_path,
                     checksum=migration.checksum,
-                    known=Details(
-                        message=migration.description,
-                        destructive_up=_destructive(migration.up_path),
-                        destructive_down=_destructive(migration.down_path),
-                    ),
+                    known=Details(message=migration.description),
                 )
             )
             previous = migration.version
@@ -81,6 +77,11 @@ class SqlSource(Source):
                 conn, by_version[step.revision.id], step.direction, _joined(on_step, step)
             )
 
+    def outside_transaction(self, step: Step) -> bool:
+        migration = {m.version: m for m in self.migrations}[step.revision.id]
+        path = migration.up_path if step.direction == "up" else migration.down_path
+        return sqlm.outside_transaction(path)
+
     def stamp(self, conn: Connection, target: Target, revision: str | None) -> None:
         """Mark every version up to ``revision`` applied, and none above, running nothing."""
         if conn.in_transaction():
@@ -103,7 +104,7 @@ class SqlSource(Source):
     def offline_sql(self, target: Target, current: tuple[str, ...], destination: str | None) -> str:
         """What an online run does, as SQL for ``psql -f`` (or ``sqlite3``): the version table
         and the ledger created if missing, then each file with its version row and ledger row
-        in one transaction."""
+        in one transaction (a file that runs outside a transaction: the rows after it)."""
         steps = self.steps(current, destination)
         if not steps:
             return ""
@@ -118,16 +119,20 @@ class SqlSource(Source):
             migration = by_version[step.revision.id]
             path = migration.up_path if step.direction == "up" else migration.down_path
             chunks.append(f"\n-- {step.direction}grade {migration.version}: {path.name}")
-            chunks.append("BEGIN;")
-            chunks.extend(sqlm.offline_sql(migration, step.direction))
+            statements = sqlm.offline_sql(migration, step.direction)
+            *work, version_row = statements
             row = offline.ledger_row(
                 app=self.app.name,
                 revision=migration.version,
                 direction=step.direction,
                 checksum=migration.checksum,
             )
-            chunks.append(offline.as_text(row, dialect))
-            chunks.append("COMMIT;")
+            if self.outside_transaction(step):
+                # As online: the file runs outside a transaction (CREATE INDEX CONCURRENTLY),
+                # and is recorded only once it has succeeded.
+                chunks.extend(work)
+                work = []
+            chunks += ["BEGIN;", *work, version_row, offline.as_text(row, dialect), "COMMIT;"]
         return "\n".join(chunks) + "\n"
 
     def create_revision(self, message: str, *, autogenerate: bool, target: Target) -> list[Path]:
@@ -143,10 +148,6 @@ class SqlSource(Source):
             f"{self.app.name}'s SQL migrations are numbered in one line: "
             "there are no heads to merge"
         )
-
-
-def _destructive(path: Path) -> tuple[str, ...]:
-    return destructive_operations(path.read_text(), sql=True)
 
 
 def _joined(on_step: StepCallback, step: Step) -> sqlm.InTransactionCallback:

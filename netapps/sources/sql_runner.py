@@ -266,20 +266,43 @@ def _applied_in(conn: Connection, migrations: Sequence[SqlMigration]) -> list[Ap
     return applied
 
 
+#: A file whose first lines hold this comment runs its statements outside a transaction, one
+#: by one (CREATE INDEX CONCURRENTLY cannot run inside one); its version row is written after
+#: the last statement succeeded.
+NO_TRANSACTION = "-- netapps: no-transaction"
+
+
+def outside_transaction(path: Path) -> bool:
+    """Whether the file asks to run outside a transaction (the directive, before any SQL)."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            stripped = line.strip()
+            if stripped == NO_TRANSACTION:
+                return True
+            if stripped and not stripped.startswith("--"):
+                return False
+    return False
+
+
 def run_step(
     conn: Connection,
     migration: SqlMigration,
     direction: Direction,
     in_transaction: InTransactionCallback | None = None,
 ) -> float:
-    """Run one file and its version-table change in one transaction; seconds taken."""
+    """Run one file and its version-table change in one transaction (or, for a file with the
+    no-transaction directive, its statements one by one and then its version-table change);
+    seconds taken."""
     path = migration.up_path if direction == "up" else migration.down_path
     statements = split_statements(path.read_text(encoding="utf-8"))
     started = time.perf_counter()
     current = "(version table)"
+    outside = outside_transaction(path)
     try:
+        if outside:
+            current = _run_outside_transaction(conn, statements)
         with conn.begin():
-            for number, statement in enumerate(statements, start=1):
+            for number, statement in enumerate([] if outside else statements, start=1):
                 current = f"statement {number} ({_summary(statement)})"
                 # no_parameters: the driver gets the text as is, so a literal % needs no
                 # doubling (psycopg and psycopg2 would read it as a placeholder otherwise).
@@ -292,6 +315,14 @@ def run_step(
                 unrecord(conn, migration.version)
             if in_transaction is not None:
                 in_transaction(conn, migration, direction, elapsed)
+    except _OutsideFailed as failed:
+        exc = failed.cause
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise MigrationFailed(
+            f"{path.name}: {failed.where} failed: {cause}; it ran outside a transaction, so the "
+            f"statements before it stay applied and version {migration.version} is not "
+            "recorded: fix the cause and rerun (write such statements with IF NOT EXISTS)"
+        ) from exc
     except SQLAlchemyError as exc:
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise MigrationFailed(
@@ -299,6 +330,33 @@ def run_step(
             "back, earlier versions stay as they were"
         ) from exc
     return time.perf_counter() - started
+
+
+class _OutsideFailed(Exception):
+    def __init__(self, where: str, cause: SQLAlchemyError) -> None:
+        super().__init__(where)
+        self.where, self.cause = where, cause
+
+
+def _run_outside_transaction(conn: Connection, statements: list[str]) -> str:
+    """Each statement on its own, autocommitted; what ran last, for the error message."""
+    if conn.in_transaction():
+        conn.commit()
+    level = conn.get_isolation_level()
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    current = "(no statement)"
+    try:
+        for number, statement in enumerate(statements, start=1):
+            current = f"statement {number} ({_summary(statement)})"
+            try:
+                conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
+            except SQLAlchemyError as exc:
+                conn.rollback()
+                raise _OutsideFailed(current, exc) from exc
+            conn.commit()  # autocommitted already; this ends SQLAlchemy's record of it
+    finally:
+        conn.execution_options(isolation_level=level)
+    return current
 
 
 def _summary(statement: str, width: int = 80) -> str:
