@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: migrate run test lint install clean
+.PHONY: migrate run test lint install clean docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: $(VENV)/.installed
 ## The whole test suite (SQLite always; PostgreSQL on 127.0.0.1:5432, or a throwaway one).
 test: $(VENV)/.installed
 	$(PY) -m pytest
+
+## Regenerate docs/SCHEMAS.md from the models and Salesforce's SQL files.
+docs: $(VENV)/.installed
+	$(PY) docs/schemas.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

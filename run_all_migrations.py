@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Bring every app's database to head: `python3 run_all_migrations.py` (see MIGRATIONS_GUIDE.md)."""
+"""Bring every app's database to head: `python3 run_all_migrations.py`.
+
+See docs/MIGRATIONS_GUIDE.md.
+"""
 
 import sys
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Column types and conventions every app's models share (SCHEMAS.md's rules for every table).
+"""Column types and conventions every app's models share (the rules for every table).
 
 One naming convention for every constraint, so a later migration can alter or drop it by a
 stable name; timestamps that are timezone-aware and stored in UTC; closed sets of values as

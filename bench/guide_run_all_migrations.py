@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A faithful copy of the guide's approach, used as the baseline of bench/run.py.
 
-MIGRATIONS_GUIDE.md's ``run_all_migrations.py`` starts one Python process, which runs
+docs/MIGRATIONS_GUIDE.md's ``run_all_migrations.py`` starts one Python process, which runs
 ``alembic upgrade head`` in each Alembic app's folder as a subprocess, one after another,
 then prints a summary and exits non-zero if any failed. The guide covers the three Alembic
 apps (SAP_clone, Mulesoft, ServiceNow); it has no Salesforce. This script does exactly that,

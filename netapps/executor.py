@@ -166,13 +166,13 @@ def _apply_retrying(
     engine = target.engine
     attempt = 1
     while True:
-        if attempt > 1:  # a concurrent build cut off by the time-out left an invalid index
-            engine.drop_invalid_indexes(conn, source.concurrent_indexes(list(run.plan.steps)))
         began = time.perf_counter()
         try:
+            if attempt > 1:  # a concurrent build cut off by the time-out left an invalid index
+                engine.drop_invalid_indexes(conn, source.concurrent_indexes(list(run.plan.steps)))
             source.apply(conn, target, run.plan, run.on_step)
             return
-        except NetappsError as exc:
+        except Exception as exc:
             if not engine.is_lock_timeout(exc):
                 raise
             waited = time.perf_counter() - began
@@ -324,24 +324,41 @@ def stamp(
 ) -> str | None:
     """Record ``spec`` as the database's version without running anything (under the
     migration lock, resolved there, and in the ledger as a "stamp"); the revision stamped."""
+    return run_on_target(
+        target, lambda conn: stamp_on(conn, target, source, spec, timeout), for_migrations=True
+    )
 
-    def work(conn: Connection) -> str | None:
-        with target.engine.lock(conn, target, timeout):
-            revision = source.resolve(spec, source.current(conn))
-            source.stamp(conn, target, revision)
-            recorder.ensure(conn)
-            with conn.begin():
-                recorder.record(
-                    conn,
-                    app=target.app.name,
-                    revision=revision or "base",
-                    direction="stamp",
-                    checksum=source.by_id[revision].checksum if revision else "",
-                    seconds=0.0,
-                )
-            return revision
 
-    return run_on_target(target, work, for_migrations=True)
+#: Writes the version a stamp records: (connection, target, revision or None for base).
+StampWriter = Callable[[Connection, Target, "str | None"], None]
+
+
+def stamp_on(
+    conn: Connection,
+    target: Target,
+    source: Source,
+    spec: str,
+    timeout: float = DEFAULT_LOCK_TIMEOUT,
+    write: StampWriter | None = None,
+) -> str | None:
+    """:func:`stamp` on an open connection. ``write`` writes the version (default: the
+    source's stamp); ``alembic stamp`` typed by hand hands in Alembic's own, so that its
+    options (``--purge``, several revisions) apply, under the same lock and with the same
+    ledger row."""
+    with target.engine.lock(conn, target, timeout):
+        revision = source.resolve(spec, source.current(conn))
+        (write or source.stamp)(conn, target, revision)
+        recorder.ensure(conn)
+        with conn.begin():
+            recorder.record(
+                conn,
+                app=target.app.name,
+                revision=revision or "base",
+                direction="stamp",
+                checksum=source.by_id[revision].checksum if revision else "",
+                seconds=0.0,
+            )
+        return revision
 
 
 def repair(target: Target, source: Source, timeout: float = DEFAULT_LOCK_TIMEOUT) -> list[str]:

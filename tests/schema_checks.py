@@ -1,11 +1,11 @@
 """The checks every app's schema gets, on SQLite and PostgreSQL; each app brings a `Spec`.
 
-An app's test module holds its data — the tables and columns SCHEMAS.md names, rows that must
+An app's test module holds its data — the tables and columns docs/SCHEMAS.md names, rows that must
 be unique, values outside the closed sets, seed rows, server defaults, ON DELETE cases — and
 runs the checks with ``class TestAppSchema(SchemaChecks): spec = Spec(...)``.
 
 Rows are dicts of column values; a value ``"{name}"`` stands for the id of the seed row saved
-under ``name`` (see `Spec.seed`). Tables are named as in SCHEMAS.md (``core.tickets``); SQLite,
+under ``name`` (see `Spec.seed`). Tables are named as in docs/SCHEMAS.md (``core.tickets``); SQLite,
 which has no schemas, holds them under their bare name.
 """
 

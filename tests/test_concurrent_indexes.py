@@ -230,7 +230,16 @@ def test_a_build_cut_off_by_the_lock_timeout_is_rebuilt_on_retry(
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2.5)  # a few attempts time out while the reader's transaction stays open
+    # Attempts time out while the reader's transaction stays open: wait for one to be recorded.
+    deadline = time.monotonic() + 60
+    with psycopg.connect(conninfo(pg_database), autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            retries = watcher.execute(
+                "SELECT count(*) FROM netapps_migration_log WHERE direction = 'retry'"
+            ).fetchone()
+            if retries is not None and retries[0] >= 1:
+                break
+            time.sleep(0.1)
     reader.close()
     _out, err = migrator.communicate(timeout=120)
     assert migrator.returncode == 0, err

@@ -1,4 +1,4 @@
-"""Every command of MIGRATIONS_GUIDE.md, typed as a user types it, in the folder it names."""
+"""Every command of docs/MIGRATIONS_GUIDE.md, typed as a user types it, in the folder it names."""
 
 from __future__ import annotations
 

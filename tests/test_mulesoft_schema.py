@@ -1,12 +1,12 @@
-"""Mulesoft's migrations against SCHEMAS.md (and integration_logs.correlation_id, 002), on SQLite
-and PostgreSQL."""
+"""Mulesoft's migrations against docs/SCHEMAS.md (and integration_logs.correlation_id, 002), on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from integration_platform.models import Base
 from schema_checks import NOT_NULL, Count, Delete, Insert, Refused, Row, SchemaChecks, Spec
 
-# SCHEMAS.md, "Mulesoft-Application": every table and the columns it must have.
+# docs/SCHEMAS.md, "Mulesoft-Application": every table and the columns it must have.
 TABLES: dict[str, set[str]] = {
     "users": {"id", "email", "hashed_password", "full_name", "role", "is_active", "created_at"},
     "integrations": {
@@ -43,7 +43,7 @@ TABLES: dict[str, set[str]] = {
     },
 }  # fmt: skip
 
-# SCHEMAS.md's unique constraints.
+# docs/SCHEMAS.md's unique constraints.
 # "{user}" stands for the id of the seed row saved as "user".
 UNIQUE_ROWS: list[tuple[str, Row]] = [
     ("users", {"email": "dup@example.com", "hashed_password": "h"}),
@@ -55,7 +55,7 @@ UNIQUE_ROWS: list[tuple[str, Row]] = [
     ("user_creation_approvals", {"correlation_id": "c-1", "sap_username": "jdoe"}),
 ]
 
-# SCHEMAS.md's closed sets.
+# docs/SCHEMAS.md's closed sets.
 BAD_VALUES: list[tuple[str, Row, str, str]] = [
     ("users", {"email": "bad@example.com", "hashed_password": "h"}, "role", "root"),
     ("integrations", {"name": "i", "owner_id": "{user}"}, "status", "running"),

@@ -1,4 +1,4 @@
-"""SAP_clone's migrations against SCHEMAS.md, on SQLite and PostgreSQL."""
+"""SAP_clone's migrations against docs/SCHEMAS.md, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from support import downgrade, inspector, table, upgrade
 
 SAP_SCHEMAS = ("core", "pm", "mm", "fi", "pm_workflow")
 
-#: Every table of SCHEMAS.md with the columns it names (pm_workflow: the order reference).
+#: Every table of docs/SCHEMAS.md with the columns it names (pm_workflow: the order reference).
 TABLES: dict[str, set[str]] = {
     "core.tickets": {
         "ticket_id", "ticket_type", "module", "priority", "status", "title", "description",
@@ -100,7 +100,7 @@ TABLES: dict[str, set[str]] = {
     },
 }  # fmt: skip
 
-#: (table, column) -> (referred table, ON DELETE), a selection of SCHEMAS.md's rules.
+#: (table, column) -> (referred table, ON DELETE), a selection of docs/SCHEMAS.md's rules.
 ON_DELETE = {
     ("core.audit_entries", "ticket_id"): ("tickets", "CASCADE"),
     ("pm.maintenance_orders", "asset_id"): ("assets", "CASCADE"),

@@ -1,11 +1,12 @@
-"""ServiceNow's migrations against SCHEMAS.md (and work_notes, 002), on SQLite and PostgreSQL."""
+"""ServiceNow's migrations against docs/SCHEMAS.md (and work_notes, 002), on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 from schema_checks import NOT_NULL, Count, Delete, Insert, Refused, Row, SchemaChecks, Spec
 from servicenow.models import Base
 
-# SCHEMAS.md, "serviceNow": every table and the columns it must have.
+# docs/SCHEMAS.md, "serviceNow": every table and the columns it must have.
 TABLES: dict[str, set[str]] = {
     "users": {"id", "email", "full_name", "role", "hashed_password", "is_active", "created_at"},
     "incidents": {
@@ -57,7 +58,7 @@ TABLES: dict[str, set[str]] = {
     "work_notes": {"id", "ticket_id", "author_id", "author_name", "note", "created_at"},
 }  # fmt: skip
 
-# SCHEMAS.md's unique constraints.
+# docs/SCHEMAS.md's unique constraints.
 # "{name}" stands for the id of the seed row saved under that name.
 UNIQUE_ROWS: list[tuple[str, Row]] = [
     ("users", {"email": "dup@example.com", "hashed_password": "h"}),
@@ -71,7 +72,7 @@ UNIQUE_ROWS: list[tuple[str, Row]] = [
     ),
 ]
 
-# SCHEMAS.md's closed sets.
+# docs/SCHEMAS.md's closed sets.
 BAD_VALUES: list[tuple[str, Row, str, str]] = [
     ("users", {"email": "bad@example.com", "hashed_password": "h"}, "role", "root"),
     ("incidents", {"number": "INC9", "title": "t", "reporter_id": "{user}"}, "priority", "urgent"),

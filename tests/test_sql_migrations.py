@@ -24,7 +24,7 @@ from netapps.sources import sql_runner as sm
 
 FOLDER = APP_FOLDERS["salesforce"] / "migrations"
 
-# SCHEMAS.md's Salesforce section: the columns each version must have added (a minimum).
+# docs/SCHEMAS.md's Salesforce section: the columns each version must have added (a minimum).
 COLUMNS_001 = {
     "accounts": {"id", "name", "created_at", "updated_at"},
     "contacts": {"id", "account_id", "first_name", "last_name", "email", "created_at"},

@@ -133,9 +133,11 @@ def plan_command(
         report.emit_json(document)
         return
     for item in reports:
-        report.print_plan(item)
+        # With --sql, stdout is SQL only (for psql -f): the plan itself goes to stderr.
+        report.print_plan(item, report.err if sql else report.out)
         if item.sql:
-            report.out.print(item.sql, markup=False)
+            sys.stdout.write(item.sql)
+            sys.stdout.flush()
 
 
 def _progress(json_output: bool, event: Event) -> None:

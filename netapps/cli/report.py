@@ -203,24 +203,25 @@ def plan_json(reports: list[PlanReport]) -> list[dict[str, Any]]:
     ]
 
 
-def print_plan(report: PlanReport) -> None:
+def print_plan(report: PlanReport, to: Console | None = None) -> None:
     plan = report.plan
-    out.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
+    to = to or out  # with --sql: stderr, stdout being the SQL
+    to.print(f"[bold]{where(plan.target)}[/bold]: {revs(plan.current)} → {plan.destination_name}")
     if not plan.steps:
-        out.print("  nothing to do")
+        to.print("  nothing to do")
     rows = zip(plan.steps, report.destructive, report.lint, strict=True)
     for number, (step, destructive, lint) in enumerate(rows, 1):
         arrow = "upgrade  " if step.direction == "up" else "downgrade"
-        out.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
+        to.print(f"  {number}. {arrow} {step.revision.id}  {step.revision.message}", markup=False)
         if report.source.outside_transaction(step):
-            out.print(
+            to.print(
                 "     [yellow]outside a transaction:[/yellow] what it runs there cannot be rolled "
                 "back; it is recorded only once it succeeded"
             )
         for line in destructive:
-            out.print(f"     [red]destructive:[/red] {escape(line)}")
+            to.print(f"     [red]destructive:[/red] {escape(line)}")
         for line in lint:
-            out.print(f"     [yellow]locks:[/yellow] {escape(line)}")
+            to.print(f"     [yellow]locks:[/yellow] {escape(line)}")
 
 
 def lint_json(reports: list[LintReport]) -> list[dict[str, Any]]:

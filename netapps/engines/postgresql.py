@@ -111,6 +111,8 @@ class PostgresEngine(DatabaseEngine):
                     conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")
                     conn.commit()  # autocommitted; this ends SQLAlchemy's record of it
                 finally:
+                    if conn.in_transaction():  # the drop failed (a lock time-out, say)
+                        conn.rollback()
                     conn.execution_options(isolation_level=level)
                 dropped.append(f"{namespace}.{name}")
         return dropped

@@ -1,2 +1,3 @@
-"""What runs inside Alembic: the one implementation behind every app's ``alembic/env.py``
-(``env``) and Alembic's SQLite implementation taught to map schemas away (``sqlite_impl``)."""
+"""What runs inside Alembic: the implementation of every app's env.py (``env``) and Alembic's
+DDL implementations taught a wide version table and, on SQLite, to map schemas away
+(``impls``)."""

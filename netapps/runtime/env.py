@@ -8,18 +8,23 @@ in its own transaction and records it in the ledger.
 
 from __future__ import annotations
 
+import io
 import logging
 from logging.config import fileConfig
 from pathlib import Path
 from typing import Any
 
 from alembic import context
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy.engine import URL
 
 from appdb.engine import flatten_for, schema_translate_map, schemas_of
 from netapps.config import Target, load_project
 from netapps.connection import run_on_target
-from netapps.runtime import sqlite_impl  # noqa: F401  (registers the schema-mapping SQLite impl)
+from netapps.engines import engine_for
+from netapps.errors import ConfigError
+from netapps.runtime import impls  # noqa: F401  (registers Alembic impls: wide version table...)
+from netapps.runtime.impls import VERSION_LENGTH
 from netapps.settings import ALEMBIC_VERSION_TABLE, LEDGER_TABLE
 from netapps.sources.revision_ids import is_generated, next_revision_id
 
@@ -55,20 +60,34 @@ def _run_env(metadata: MetaData) -> None:
     if config.attributes.get(METADATA_ONLY):
         return  # netapps only wanted the app's models (check, adopt)
     target: Target | None = config.attributes.get(TARGET)
+    handed_in: Any = config.attributes.get(CONNECTION)
     plain_alembic = target is None
+    if plain_alembic and config.config_file_name:
+        fileConfig(config.config_file_name, disable_existing_loggers=False)
+    if plain_alembic and handed_in is not None:
+        # Alembic's "sharing a connection" recipe (pytest-alembic uses it): the database is
+        # the one handed in, whatever netapps.toml or DATABASE_URL say.
+        _run_handed_in(handed_in, metadata)
+        return
     if target is None:
-        if config.config_file_name:
-            fileConfig(config.config_file_name, disable_existing_loggers=False)
         target = _target_for_plain_alembic(config.config_file_name)
-        log.info("%s: %s", target.app.label, _describe(target))
-    connection: Connection | None = config.attributes.get(CONNECTION)
     if context.is_offline_mode():
+        if plain_alembic:
+            log.info("%s: offline SQL for %s", target.app.label, target.url.get_backend_name())
         _run_offline(target, metadata)
-    elif connection is not None:
-        _run_online(connection, target, metadata)
+    elif handed_in is not None:
+        _run_online(handed_in, target, metadata)  # netapps' own connection
+    elif not _needs_database():
+        _run_without_database(target, metadata)
     elif plain_alembic and _alembic_command() in ("upgrade", "downgrade"):
+        log.info("%s: %s", target.app.label, _describe(target))
         _run_guarded(target, metadata)
+    elif plain_alembic and _alembic_command() == "do_stamp":
+        log.info("%s: %s", target.app.label, _describe(target))
+        _run_stamp(target, metadata)
     else:
+        if plain_alembic:
+            log.info("%s: %s", target.app.label, _describe(target))
         # The one connection opener: driver check, a tenant's schema, one-line errors.
         run_on_target(
             target,
@@ -78,42 +97,164 @@ def _run_env(metadata: MetaData) -> None:
         )
 
 
-#: Our revision ids are descriptive (``008_create_work_order_flow_tables``); Alembic's own
-#: version table holds only 32 characters, so netapps creates it (or widens it) first.
-VERSION_LENGTH = 64
-
-
 def ensure_wide_version_table(connection: Connection, target: Target) -> None:
-    from sqlalchemy import Column, PrimaryKeyConstraint, String, Table, inspect
+    """Widen a version table Alembic created with its 32 characters (in databases migrated
+    before netapps.runtime.impls made it 64 wide); in a savepoint when a transaction is open,
+    so that a caller's transaction is never committed here."""
+    from sqlalchemy import inspect
 
     inspector = inspect(connection)
     if not inspector.has_table(VERSION_TABLE):
-        table = Table(
-            VERSION_TABLE,
-            MetaData(),
-            Column("version_num", String(VERSION_LENGTH), nullable=False),
-            PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
-        )
+        return
+    column = next(c for c in inspector.get_columns(VERSION_TABLE) if c["name"] == "version_num")
+    length = getattr(column["type"], "length", None)
+    if length is not None and length < VERSION_LENGTH:
         with connection.begin_nested() if connection.in_transaction() else connection.begin():
-            table.create(connection)
-    else:
-        column = next(c for c in inspector.get_columns(VERSION_TABLE) if c["name"] == "version_num")
-        length = getattr(column["type"], "length", None)
-        if length is not None and length < VERSION_LENGTH:
-            with connection.begin_nested() if connection.in_transaction() else connection.begin():
-                target.engine.widen_version_column(
-                    connection, VERSION_TABLE, "version_num", VERSION_LENGTH
-                )
-    if connection.in_transaction():
-        connection.commit()
+            target.engine.widen_version_column(
+                connection, VERSION_TABLE, "version_num", VERSION_LENGTH
+            )
+
+
+def _context_opts() -> dict[str, Any]:
+    """The options the running alembic command gave its EnvironmentContext."""
+    environment = getattr(context, "_proxy", None)
+    options: dict[str, Any] = getattr(environment, "context_opts", {})
+    return options
+
+
+def _alembic_function() -> Any:
+    """The step function of the running alembic command (its EnvironmentContext keeps it)."""
+    return _context_opts().get("fn")
 
 
 def _alembic_command() -> str:
-    """Which alembic command is running: its EnvironmentContext keeps the step function,
-    named after the command (upgrade, downgrade, ...)."""
-    environment = getattr(context, "_proxy", None)
-    function = getattr(environment, "context_opts", {}).get("fn")
-    return getattr(function, "__name__", "")
+    """Which alembic command is running: its step function is named after the command
+    (upgrade, downgrade, do_stamp, nothing for merge, retrieve_migrations for revision...)."""
+    return getattr(_alembic_function(), "__name__", "")
+
+
+def _closure(function: Any) -> dict[str, Any]:
+    """The variables a nested function closes over, by name."""
+    names = getattr(getattr(function, "__code__", None), "co_freevars", ())
+    cells = getattr(function, "__closure__", None) or ()
+    values: dict[str, Any] = {}
+    for name, cell in zip(names, cells, strict=False):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+    return values
+
+
+def _needs_database() -> bool:
+    """Whether the running command reads or writes the database. Alembic runs env.py for
+    commands that need none when ``revision_environment`` is on (our alembic.ini: so that
+    new revisions get numbered ids): ``history`` (unless asked for the current revision),
+    ``revision`` without ``--autogenerate`` and ``merge``."""
+    function = _alembic_function()
+    name = getattr(function, "__name__", "")
+    if name == "nothing":  # merge
+        return False
+    if name == "retrieve_migrations":  # revision
+        revision_context = _context_opts().get("revision_context")
+        return bool(getattr(revision_context, "command_args", {}).get("autogenerate"))
+    if name == "_display_current_history":  # history
+        variables = _closure(function)
+        if "current" in (variables.get("base"), variables.get("head")):
+            return True
+        return bool(_closure(variables.get("_display_history")).get("indicate_current"))
+    return True
+
+
+def _run_without_database(target: Target, metadata: MetaData) -> None:
+    """``history``, ``revision`` without ``--autogenerate``, ``merge``: Alembic's hooks run
+    (numbered ids for new revisions), with the target's dialect and no connection."""
+    if _alembic_command() == "nothing":
+        _number_merge_revision()
+    context.configure(
+        url=target.url,
+        as_sql=True,  # no connection: the current revision is "none", nothing is written
+        output_buffer=io.StringIO(),
+        **comparison_options(target, metadata),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _number_merge_revision() -> None:
+    """``alembic merge`` typed by hand gets the next NNN_ id, like ``netapps merge``: Alembic
+    makes the merge file with the ScriptDirectory it ran env.py with, right after."""
+    script = context.script
+    generate = script.generate_revision
+
+    def numbered(revid: str, message: str | None, *args: Any, **kwargs: Any) -> Any:
+        if is_generated(revid):
+            revid = next_revision_id([r.revision for r in script.walk_revisions()], message)
+        return generate(revid, message, *args, **kwargs)
+
+    script.generate_revision = numbered  # type: ignore[method-assign]
+
+
+def _run_handed_in(connectable: Any, metadata: MetaData) -> None:
+    """A connection (or an Engine) handed in through ``config.attributes["connection"]``."""
+    target = _target_for_connection(context.config.config_file_name, connectable)
+    log.info("%s: connection handed in, %s", target.app.label, target.url.get_backend_name())
+    if context.is_offline_mode():
+        _run_offline(target, metadata)
+    elif isinstance(connectable, Connection):
+        _run_online(connectable, target, metadata, owned=False)
+    elif isinstance(connectable, Engine):
+        with connectable.connect() as connection:  # ours: committed per migration, closed
+            _run_online(connection, target, metadata)
+    elif hasattr(connectable, "sync_engine") and not hasattr(connectable, "run_sync"):
+        _run_on_async_engine(connectable, target, metadata)
+    elif callable(getattr(connectable, "connect", None)):
+        # Something that hands out a connection (pytest-alembic's wrapper of its own open
+        # connection): whose it is, we cannot tell, so it is treated as the caller's.
+        with connectable.connect() as connection:
+            _run_online(connection, target, metadata, owned=False)
+    else:
+        raise ConfigError(
+            f"{target.app.name}: config.attributes['connection'] holds a "
+            f"{type(connectable).__name__}; hand in a SQLAlchemy Connection or Engine"
+        )
+
+
+def _run_on_async_engine(engine: Any, target: Target, metadata: MetaData) -> None:
+    import asyncio
+
+    async def run() -> None:
+        async with engine.connect() as connection:
+            await connection.run_sync(lambda conn: _run_online(conn, target, metadata))
+
+    asyncio.run(run())
+
+
+def _url_of(connectable: Any) -> URL:
+    url = getattr(connectable, "url", None)
+    if url is None:
+        url = getattr(getattr(connectable, "engine", None), "url", None)
+    if not isinstance(url, URL):
+        raise ConfigError(
+            f"config.attributes['connection'] holds a {type(connectable).__name__}, which has "
+            "no database URL; hand in a SQLAlchemy Connection or Engine"
+        )
+    return url
+
+
+def _target_for_connection(config_file: str | None, connectable: Any) -> Target:
+    """The app of this folder, on the database of the connection handed in: its dialect,
+    not netapps.toml's, decides how the migrations run (SAP's schemas, for one)."""
+    folder = Path(config_file).resolve().parent if config_file else Path.cwd()
+    project = load_project(folder)
+    url = _url_of(connectable)
+    engine_for(url, what="the connection handed in")  # a kind netapps does not support: one line
+    return Target(
+        app=project.app_for_folder(folder),
+        url=url,
+        source="connection handed in",
+        environment=project.environment,
+    )
 
 
 def _run_guarded(target: Target, metadata: MetaData) -> None:
@@ -130,10 +271,7 @@ def _run_guarded(target: Target, metadata: MetaData) -> None:
     command = _alembic_command()
     # Alembic hands "base" over as None (and "head" as the head's id): name it again, so that
     # `alembic downgrade base` is planned, locked, backed up and recorded like any other run.
-    argument = context.get_revision_argument()
-    if isinstance(argument, tuple):
-        argument = ",".join(argument) if argument else None
-    spec = str(argument) if argument else ("base" if command == "downgrade" else "head")
+    spec = _revision_argument() or ("base" if command == "downgrade" else "head")
     options = MigrateOptions(destination=spec, direction="down" if command == "downgrade" else "up")
 
     def work(conn: Connection) -> None:
@@ -148,6 +286,33 @@ def _run_guarded(target: Target, metadata: MetaData) -> None:
         run_on_target(target, work, schemas=schemas_of(metadata), for_migrations=True)
     except NetappsError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _revision_argument() -> str | None:
+    argument = context.get_revision_argument()
+    if isinstance(argument, tuple):
+        argument = ",".join(argument) if argument else None
+    return str(argument) if argument else None
+
+
+def _run_stamp(target: Target, metadata: MetaData) -> None:
+    """``alembic stamp`` typed in an app folder: what ``netapps stamp`` does (the migration
+    lock, the ledger row), with Alembic writing the version table as the user asked."""
+    from netapps.executor import stamp_on
+    from netapps.sources.alembic import AlembicSource
+
+    source = AlembicSource(target.app)
+    spec = _revision_argument() or "base"
+
+    def write(conn: Connection, _target: Target, _revision: str | None) -> None:
+        _run_online(conn, target, metadata)
+
+    run_on_target(
+        target,
+        lambda conn: stamp_on(conn, target, source, spec, write=write),
+        schemas=schemas_of(metadata),
+        for_migrations=True,
+    )
 
 
 def _describe(target: Target) -> str:
@@ -210,14 +375,43 @@ def _number_new_revision(migration_context: Any, _revision: Any, directives: lis
 
 
 def _run_offline(target: Target, metadata: MetaData) -> None:
+    """``--sql``: the SQL an online run would execute, for ``psql -f``: one transaction per
+    migration, the version table (64 characters wide, see impls) and the ledger rows."""
+    from netapps.sources import offline
+
     context.configure(
         url=target.url,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
+        on_version_apply=_offline_ledger_row(target),
         **comparison_options(target, metadata),
     )
+    context.execute(offline.create_ledger())
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _offline_ledger_row(target: Target) -> Any:
+    """Each step's ledger row, written inside its transaction as an online run does."""
+    from netapps.sources import offline
+    from netapps.sources.alembic import AlembicSource
+
+    by_id = AlembicSource(target.app).by_id
+
+    def on_version_apply(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+        if step.is_stamp or step.up_revision_id not in by_id:
+            return
+        revision = by_id[step.up_revision_id]
+        ctx.execute(
+            offline.ledger_row(
+                app=target.app.name,
+                revision=revision.id,
+                direction="up" if step.is_upgrade else "down",
+                checksum=revision.checksum,
+            )
+        )
+
+    return on_version_apply
 
 
 def _run_online(
@@ -225,23 +419,36 @@ def _run_online(
     target: Target,
     metadata: MetaData,
     extra: dict[str, Any] | None = None,
+    *,
+    owned: bool = True,
 ) -> None:
+    """Run the migrations on ``connection``. A connection env.py does not own (handed in
+    by the caller) is never committed or closed: when the caller has a transaction open,
+    everything runs inside it (Alembic's "external transaction"); else Alembic begins and
+    commits one transaction per migration, as on our own connections."""
+    callers_transaction = not owned and connection.in_transaction()
     options = comparison_options(target, metadata)
     options.update(extra or {})
     translate = schema_translate_map(target.url, schemas_of(metadata))
+    previous = connection.get_execution_options().get("schema_translate_map")
     if translate:
         # Whoever opened the connection, the models' schemas are mapped away on SQLite here,
         # where the models are known (netapps need not import them before connecting).
         connection.execution_options(schema_translate_map=translate)
-    hook = context.config.attributes.get(CONFIGURE_HOOK)
-    if hook is not None:
-        options.update(hook(connection, target))
-    ensure_wide_version_table(connection, target)
-    if connection.in_transaction():
-        # Per-migration transactions need a connection that is not inside one already.
-        connection.commit()
-    context.configure(connection=connection, **options)
-    with context.begin_transaction():
-        context.run_migrations()
-    if connection.in_transaction():
-        connection.commit()
+    try:
+        hook = context.config.attributes.get(CONFIGURE_HOOK)
+        if hook is not None:
+            options.update(hook(connection, target))
+        ensure_wide_version_table(connection, target)
+        if connection.in_transaction() and not callers_transaction:
+            # Per-migration transactions need a connection that is not inside one already
+            # (this one was begun by our own reads above).
+            connection.commit()
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        if connection.in_transaction() and not callers_transaction:
+            connection.commit()
+    finally:
+        if translate and not owned:
+            connection.execution_options(schema_translate_map=previous)

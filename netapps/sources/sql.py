@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from netapps.config import App, Target
 from netapps.errors import RevisionError, UsageError
+from netapps.sources import offline
 from netapps.sources import sql_runner as sqlm
 from netapps.sources.base import Source, StepCallback
 from netapps.sources.revisions import Details, Revision, Step
@@ -105,14 +106,38 @@ class SqlSource(Source):
             sqlm.accept_checksum(conn, revision.id, by_version[revision.id].checksum)
 
     def offline_sql(self, target: Target, current: tuple[str, ...], destination: str | None) -> str:
+        """What an online run does, as SQL for ``psql -f`` (or ``sqlite3``): the version table
+        and the ledger created if missing, then each file with its version row and ledger row
+        in one transaction (a file that runs outside a transaction: the rows after it)."""
+        steps = self.steps(current, destination)
+        if not steps:
+            return ""
+        dialect = target.url.get_dialect()()
         by_version = {m.version: m for m in self.migrations}
-        chunks = []
-        for step in self.steps(current, destination):
+        chunks = [
+            f"-- {self.app.name}: {','.join(current) or 'base'} -> {destination or 'base'}",
+            sqlm.create_version_table_sql(),
+            offline.as_text(offline.create_ledger(), dialect),
+        ]
+        for step in steps:
             migration = by_version[step.revision.id]
             path = migration.up_path if step.direction == "up" else migration.down_path
-            chunks.append(f"-- {step.direction}grade {migration.version}: {path.name}")
-            chunks.extend(sqlm.offline_sql(migration, step.direction))
-        return "\n".join(chunks) + ("\n" if chunks else "")
+            chunks.append(f"\n-- {step.direction}grade {migration.version}: {path.name}")
+            statements = sqlm.offline_sql(migration, step.direction)
+            *work, version_row = statements
+            row = offline.ledger_row(
+                app=self.app.name,
+                revision=migration.version,
+                direction=step.direction,
+                checksum=migration.checksum,
+            )
+            if self.outside_transaction(step):
+                # As online: the file runs outside a transaction (CREATE INDEX CONCURRENTLY),
+                # and is recorded only once it has succeeded.
+                chunks.extend(work)
+                work = []
+            chunks += ["BEGIN;", *work, version_row, offline.as_text(row, dialect), "COMMIT;"]
+        return "\n".join(chunks) + "\n"
 
     def create_revision(self, message: str, *, autogenerate: bool, target: Target) -> list[Path]:
         if autogenerate:

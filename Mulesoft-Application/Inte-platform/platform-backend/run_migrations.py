@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bring this app's database to head: `python3 run_migrations.py` (see MIGRATIONS_GUIDE.md)."""
+"""Bring this app's database to head: `python3 run_migrations.py` (docs/MIGRATIONS_GUIDE.md)."""
 
 import sys
 from pathlib import Path

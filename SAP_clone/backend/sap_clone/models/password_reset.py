@@ -70,7 +70,7 @@ class PasswordResetTicket(Base):
     requester_name: Mapped[str | None] = mapped_column(String(255))
     requester_email: Mapped[str | None] = mapped_column(String(255))
     reason: Mapped[str | None] = mapped_column(Text)
-    #: The requester's priority as ServiceNow sent it (SCHEMAS.md names no closed set).
+    #: The requester's priority as ServiceNow sent it (no closed set is specified).
     priority: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(
         choice(*RESET_STATUSES, name="status"), nullable=False, server_default="open", index=True

@@ -29,7 +29,7 @@ FLOW_STATUSES = (
     "in_progress",
     "completed",
 )
-#: SCHEMAS.md names no values for a CRM work order's priority; these follow the CRM's.
+#: No closed set is specified for a CRM work order's priority; these follow the CRM's.
 WORK_ORDER_PRIORITIES = ("low", "medium", "high", "urgent")
 
 

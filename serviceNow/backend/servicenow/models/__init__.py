@@ -1,4 +1,4 @@
-"""The service desk's tables (SCHEMAS.md, "serviceNow")."""
+"""The service desk's tables (docs/SCHEMAS.md, "serviceNow")."""
 
 from .assignment import AssignmentGroup, AssignmentGroupMember, CategoryAssignmentMapping
 from .base import Base

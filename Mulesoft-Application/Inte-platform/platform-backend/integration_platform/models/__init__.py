@@ -1,4 +1,4 @@
-"""The integration platform's tables (SCHEMAS.md, "Mulesoft-Application")."""
+"""The integration platform's tables (docs/SCHEMAS.md, "Mulesoft-Application")."""
 
 from .accounts import ApiKey, User
 from .base import Base
