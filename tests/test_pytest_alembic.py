@@ -14,7 +14,6 @@ To run them for your own new migrations: ``.venv/bin/pytest tests/test_pytest_al
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -24,9 +23,6 @@ from pytest_alembic.tests import (  # noqa: F401  (collected here: pytest-alembi
     test_single_head_revision,
     test_up_down_consistency,
     test_upgrade,
-)
-from pytest_alembic.tests.experimental import (
-    test_downgrade_leaves_no_trace as downgrade_leaves_no_trace,
 )
 from sqlalchemy.engine import URL
 from support import ALEMBIC_APPS, APP_FOLDERS
@@ -42,14 +38,3 @@ def alembic_engine(db_url: URL) -> Iterator[sqlalchemy.Engine]:
     engine = sqlalchemy.create_engine(db_url)
     yield engine
     engine.dispose()
-
-
-def test_downgrade_leaves_no_trace(alembic_config: Config, alembic_runner: object) -> None:
-    """pytest-alembic's experimental check, for the apps it can run on: it runs every revision
-    inside one transaction it rolls back, which a revision that builds an index CONCURRENTLY
-    (outside a transaction, in ``autocommit_block``) cannot run in."""
-    versions = Path(str(alembic_config.config_file_name)).parent / "alembic" / "versions"
-    outside = sorted(p.stem for p in versions.glob("*.py") if "autocommit_block" in p.read_text())
-    if outside:
-        pytest.skip(f"{', '.join(outside)} run outside a transaction (CREATE INDEX CONCURRENTLY)")
-    downgrade_leaves_no_trace(alembic_runner)
