@@ -325,3 +325,20 @@ def execute(url: URL | str, *statements: str) -> None:
         for statement in statements:
             conn.execute(text(statement))
         conn.commit()
+
+
+def alembic_app(folder: Path, env_py: str, revisions: Mapping[str, str]) -> Path:
+    """A small Alembic app of a test's own in ``folder``: the repository's alembic.ini, the
+    given env.py, and ``revisions`` (file stem -> source) in its versions folder."""
+    versions = folder / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (folder / "alembic.ini").write_text((APP_FOLDERS["servicenow"] / "alembic.ini").read_text())
+    (folder / "alembic" / "env.py").write_text(env_py)
+    for stem, source in revisions.items():
+        (versions / f"{stem}.py").write_text(source)
+    return folder
+
+
+def pg_conninfo(url: URL) -> str:
+    """libpq's connection string of a PostgreSQL URL (for psycopg, without SQLAlchemy)."""
+    return f"host={url.host} port={url.port} user={url.username} dbname={url.database}"

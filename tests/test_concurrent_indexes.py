@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, write_config
+from support import alembic_app, pg_conninfo, write_config
 
 BIN = Path(sys.executable).parent
 
@@ -77,13 +77,8 @@ def downgrade() -> None:
 
 
 def make_app(tmp_path: Path, url: str) -> dict[str, str]:
-    folder = tmp_path / "idxapp"
-    versions = folder / "alembic" / "versions"
-    versions.mkdir(parents=True)
-    (folder / "alembic.ini").write_text((APP_FOLDERS["servicenow"] / "alembic.ini").read_text())
-    (folder / "alembic" / "env.py").write_text(ENV)
-    (versions / "001_items.py").write_text(CREATE)
-    (versions / "002_index_n.py").write_text(CONCURRENT)
+    revisions = {"001_items": CREATE, "002_index_n": CONCURRENT}
+    folder = alembic_app(tmp_path / "idxapp", ENV, revisions)
     config = write_config(
         tmp_path / "netapps.toml",
         ["idxapp"],
@@ -101,8 +96,7 @@ def netapps(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
-def conninfo(url: URL) -> str:
-    return f"host={url.host} port={url.port} user={url.username} dbname={url.database}"
+conninfo = pg_conninfo
 
 
 def index_state(url: URL) -> list[bool]:

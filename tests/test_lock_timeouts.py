@@ -16,7 +16,15 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, BIN, netapps, run, subprocess_env, write_config
+from support import (
+    BIN,
+    alembic_app,
+    netapps,
+    pg_conninfo,
+    run,
+    subprocess_env,
+    write_config,
+)
 
 ENV = """\
 import sqlalchemy as sa
@@ -87,18 +95,10 @@ def downgrade() -> None:
 
 
 def make_app(folder: Path, env: str) -> Path:
-    versions = folder / "alembic" / "versions"
-    versions.mkdir(parents=True)
-    ini = (APP_FOLDERS["servicenow"] / "alembic.ini").read_text()
-    (folder / "alembic.ini").write_text(ini)
-    (folder / "alembic" / "env.py").write_text(env)
-    (versions / "001_items.py").write_text(CREATE)
-    (versions / "002_note.py").write_text(ALTER)
-    return folder
+    return alembic_app(folder, env, {"001_items": CREATE, "002_note": ALTER})
 
 
-def conninfo(url: URL) -> str:
-    return f"host={url.host} port={url.port} user={url.username} dbname={url.database}"
+conninfo = pg_conninfo
 
 
 class Workload:
