@@ -64,11 +64,18 @@ def parse_args(argv: list[str]) -> Request:
     json_output = False
     ignored_flags = {"--no-backup", "--allow-destructive", "--exit-code"}
     expand = False
-    # Options that take a value and do not change a no-op's answer.
-    valued_flags = (
-        {"--lock-timeout", "--ddl-lock-timeout", "--statement-timeout", "--lock-retries"}
+    # Options that take a value and do not change a no-op's answer, with the smallest value
+    # the full command line accepts: any other value is its usage error to report.
+    valued_flags: dict[str, tuple[type[int] | type[float], float]] = (
+        {
+            "--lock-timeout": (float, 0),
+            "--ddl-lock-timeout": (float, 0),
+            "--statement-timeout": (float, 0),
+            "--lock-retries": (int, 0),
+            "--parallel": (int, 1),
+        }
         if command == "migrate"
-        else set()
+        else {}
     )
     while rest:
         item = rest.pop(0)
@@ -78,9 +85,15 @@ def parse_args(argv: list[str]) -> Request:
             expand = True
         elif item in ignored_flags:
             continue  # nothing runs, so none of these changes the answer
-        elif (item in valued_flags and rest) or (
-            item == "--to" and command == "migrate" and rest and rest[0] in ("head", "heads")
-        ):
+        elif item in valued_flags and rest:
+            kind, least = valued_flags[item]
+            try:
+                value = kind(rest.pop(0))
+            except ValueError:
+                raise GiveUp from None
+            if value < least:
+                raise GiveUp
+        elif item == "--to" and command == "migrate" and rest and rest[0] in ("head", "heads"):
             rest.pop(0)
         elif item.startswith("-"):
             raise GiveUp

@@ -52,10 +52,20 @@ def test_fast_noop_migrate_imports_no_sqlalchemy(at_head: Path) -> None:
     assert all(not r["steps"] for r in json.loads(done.stdout))
 
 
+def test_flags_that_do_not_change_a_noop_keep_the_fast_path(at_head: Path) -> None:
+    """--parallel N (as the README recommends) and the time-outs: the same no-op answer,
+    still without importing SQLAlchemy."""
+    flags = ["--parallel", "4", "--lock-timeout", "60", "--ddl-lock-timeout", "2.5"]
+    assert answer(["migrate", *flags, "--lock-retries", "3", "--json"]) == 0
+
+
 def test_fast_path_gives_up_unless_everything_is_at_head(at_head: Path) -> None:
     assert answer(["status", "unknown-app"]) is None  # the full CLI names the error
     assert answer(["migrate", "--to", "001"]) is None
     assert answer(["plan"]) is None
+    # Values the full command line refuses are its usage errors to report, not a no-op.
+    for bad in (["--parallel", "0"], ["--parallel", "x"], ["--lock-timeout", "soon"]):
+        assert answer(["migrate", *bad]) is None, bad
     versions = APP_FOLDERS["servicenow"] / "alembic" / "versions"
     # A pending migration (a new file) or an edited one: the full implementation must answer.
     copy = copy_app("servicenow", at_head / "sn")
