@@ -18,13 +18,12 @@ import platform
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,8 +31,23 @@ BENCH = REPO / "bench"
 # The tests' helpers: the apps (from netapps.toml), the config and the subprocess environment.
 sys.path.insert(0, str(REPO / "tests"))
 try:
-    from support import ALEMBIC_APPS, APPS, BIN, NETAPPS, subprocess_env, write_config
-    from support import run as run_subprocess
+    from measure import (
+        BenchError,
+        Results,
+        Row,
+        Sample,
+        Timing,
+        bench_config,
+        clean_env,
+        fmt,
+        heading,
+        interleaved,
+        ratio,
+        run,
+        sqlite_url,
+        timed,
+    )
+    from support import ALEMBIC_APPS, APPS, BIN, NETAPPS
 
     from netapps.settings import ALEMBIC_VERSION_TABLE, SQL_VERSION_TABLE
 except ImportError as exc:
@@ -60,154 +74,6 @@ FLOOR_CODE = (
 )
 
 
-class BenchError(RuntimeError):
-    pass
-
-
-# --------------------------------------------------------------------------------------------
-# measuring
-
-
-@dataclass
-class Sample:
-    """Wall-clock seconds of several repetitions of one thing."""
-
-    values: list[float] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.values)
-
-    def text(self) -> str:
-        if not self.values:
-            return "-"
-        if len(self.values) == 1:
-            return f"{fmt(self.values[0])} (n=1)"
-        lo, hi = min(self.values), max(self.values)
-        return f"{fmt(self.median)} ({fmt(lo)}-{fmt(hi)}, n={len(self.values)})"
-
-
-def fmt(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 100:
-        return f"{seconds:.2f} s"
-    return f"{seconds:.0f} s"
-
-
-def run(
-    cmd: Sequence[str | Path], env: dict[str, str], cwd: Path | None = None, check: bool = True
-) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Run ``cmd`` to completion; its wall-clock time and its result."""
-    start = time.perf_counter()
-    proc = run_subprocess(cmd, env=env, cwd=cwd, timeout=None)
-    elapsed = time.perf_counter() - start
-    if check and proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise BenchError(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{tail}")
-    return elapsed, proc
-
-
-def timed(cmd: Sequence[str | Path], env: dict[str, str], cwd: Path | None = None) -> float:
-    return run(cmd, env, cwd)[0]
-
-
-def interleaved(contenders: dict[str, Callable[[], float]], reps: int) -> dict[str, Sample]:
-    """Each contender ``reps`` times, in rotating order, so drift hits all of them alike."""
-    samples = {name: Sample() for name in contenders}
-    names = list(contenders)
-    for rep in range(reps):
-        order = names[rep % len(names) :] + names[: rep % len(names)]
-        for name in order:
-            samples[name].values.append(contenders[name]())
-    return samples
-
-
-# --------------------------------------------------------------------------------------------
-# configuration and environment
-
-
-def clean_env(config: Path, tmp: Path, **extra: str) -> dict[str, str]:
-    """The environment of every subprocess: the tests' (no inherited database overrides, our
-    config, the virtual environment first on PATH), with the bytecode cache in the temporary
-    directory (nothing written into the repository)."""
-    env = subprocess_env(
-        config,
-        venv_on_path=True,
-        PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
-        VIRTUAL_ENV=str(BIN.parent),
-        **extra,
-    )
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
-
-
-def bench_config(
-    path: Path,
-    backups: Path,
-    apps: dict[str, str],
-    *,
-    tenants_file: Path | None = None,
-    schema: str | None = None,
-) -> Path:
-    """A netapps.toml naming ``apps`` (name -> URL, or URL template with tenants), backups in
-    the temporary directory."""
-    database = {"schema": schema} if schema else {}
-    return write_config(
-        path,
-        list(apps),
-        backups=backups,
-        urls={name: {"url": url, **database} for name, url in apps.items()},
-        app_settings={name: {"tenants_file": str(tenants_file)} for name in apps}
-        if tenants_file is not None
-        else None,
-    )
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"  # path is absolute: four slashes in all
-
-
-# --------------------------------------------------------------------------------------------
-# results
-
-
-@dataclass
-class Row:
-    benchmark: str
-    figures: str
-    ratio: str
-    goal: str
-    met: bool | None  # None: no goal, or not measured
-
-    @property
-    def verdict(self) -> str:
-        return {True: "met", False: "NOT MET", None: "-"}[self.met]
-
-
-@dataclass
-class Results:
-    rows: list[Row] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    raw: dict[str, object] = field(default_factory=dict)
-
-    def add(self, row: Row) -> None:
-        self.rows.append(row)
-        print(f"  -> {row.benchmark}: {row.ratio}  goal {row.goal}: {row.verdict}", flush=True)
-
-    def note(self, text: str) -> None:
-        self.notes.append(text)
-        print(f"  note: {text}", flush=True)
-
-
-def ratio(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator > 0 else float("inf")
-
-
-def heading(text: str) -> None:
-    print(f"\n=== {text} ===", flush=True)
-
-
 # --------------------------------------------------------------------------------------------
 # 1. no-op, all apps at head
 
@@ -228,7 +94,7 @@ def bench_noop(tmp: Path, reps: int, results: Results) -> None:
     env, env3 = clean_env(config, tmp), clean_env(config3, tmp)
     timed([NETAPPS, "migrate"], env)  # bring all four to head (untimed)
     floor_args = [f"{dbs[n]}|{'|'.join(VERSION_ROW[APPS[n].kind])}" for n in APPS]
-    contenders: dict[str, Callable[[], float]] = {
+    contenders: dict[str, Callable[[], Timing]] = {
         "a  netapps migrate (4 apps)": lambda: timed([NETAPPS, "migrate"], env),
         "a3 netapps migrate (3 Alembic apps)": lambda: timed([NETAPPS, "migrate"], env3),
         "b  guide: alembic upgrade head x3": lambda: timed([PYTHON, GUIDE], env),
@@ -308,7 +174,7 @@ def bench_empty(tmp: Path, reps: int, results: Results) -> None:
         )
         return clean_env(config, tmp)
 
-    contenders: dict[str, Callable[[], float]] = {
+    contenders: dict[str, Callable[[], Timing]] = {
         "a  netapps migrate (4 apps)": lambda: timed([NETAPPS, "migrate"], fresh(list(APPS))),
         "a3 netapps migrate (3 Alembic apps)": lambda: timed(
             [NETAPPS, "migrate"], fresh(ALEMBIC_APPS)
@@ -493,12 +359,16 @@ def bench_fleet(
     env = env0
     for rep in range(reps_big):
         env = env0 if rep == 0 else fleet.netapps_env(rep)
-        empty.values.append(timed(migrate, env))
+        empty.add(timed(migrate, env))
         print(
             f"  netapps migrate, empty -> head, {n} {fleet.kind} targets: {fmt(empty.values[-1])}"
         )
-    noop = Sample([timed(migrate, env) for _ in range(reps_noop)])
-    status = Sample([timed([NETAPPS, "status"], env) for _ in range(reps_noop)])
+    noop = Sample()
+    for _ in range(reps_noop):
+        noop.add(timed(migrate, env))
+    status = Sample()
+    for _ in range(reps_noop):
+        status.add(timed([NETAPPS, "status"], env))
     _, proc = run([NETAPPS, "status", "--json"], env)
     states = [r.get("state") for r in json.loads(proc.stdout)]
     if states.count("up to date") != n:
@@ -510,10 +380,10 @@ def bench_fleet(
     base_empty, base_noop = Sample(), Sample()
     for name in chosen:
         b_env, cwd = fleet.baseline(name)
-        base_empty.values.append(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
+        base_empty.add(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
     for name in chosen:
         b_env, cwd = fleet.baseline(name)
-        base_noop.values.append(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
+        base_noop.add(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
     measured = len(chosen)
     full = measured == n
     how = "measured in full" if full else f"EXTRAPOLATED from {measured} of {n} measured"
