@@ -158,11 +158,12 @@ class TemplateCache:
             self._own_clone_dir = Path(tempfile.mkdtemp(prefix="netapps-testdb-"))
         return self._own_clone_dir
 
-    def clear(self) -> list[str]:
-        """Remove every template: the cache folder's and, with a server, the server's."""
-        removed = [str(p) for p in self.sqlite.clear()]
+    def clear(self, app: str | None = None) -> list[str]:
+        """Remove every template (of ``app``, or of every app): the cache folder's and, with a
+        server, the server's; what was removed."""
+        removed = [str(p) for p in self.sqlite.clear(app)]
         if self.postgres is not None:
-            removed += self.postgres.clear()
+            removed += self.postgres.clear(app)
         return removed
 
     def close(self) -> None:

@@ -179,10 +179,11 @@ class PostgresTemplates:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
 
-    def clear(self) -> list[str]:
-        """Drop every template of the server (and partial build); the names dropped."""
+    def clear(self, app: str | None = None) -> list[str]:
+        """Drop every template (of ``app``, or of every app) of the server, partial builds
+        included; the names dropped."""
         dropped = []
-        for name in self.templates():
+        for name in self.templates(app):
             self.drop(name, force=True)
             dropped.append(name)
         return dropped

@@ -114,12 +114,15 @@ class SqliteTemplates:
         os.chmod(destination, 0o600)
         return sqlite_url(destination)
 
-    def clear(self) -> list[Path]:
-        """Remove every template (and lock and partial file) of the folder; what was removed."""
+    def clear(self, app: str | None = None) -> list[Path]:
+        """Remove every template (of ``app``, or of every app) of the folder, with its lock
+        and partial files; what was removed."""
         if not self.folder.is_dir():
             return []
         removed = []
         for path in sorted(self.folder.iterdir()):
+            if app is not None and not path.name.lstrip(".").startswith((f"{app}-", f"{app}.")):
+                continue
             if path.suffix in (".db", ".lock") or path.name.endswith(".migrate.lock"):
                 path.unlink(missing_ok=True)
                 removed.append(path)
