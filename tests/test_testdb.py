@@ -15,13 +15,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy.engine import URL
 from support import copy_app, inspector, run, subprocess_env, write_config
 
 from netapps.config import Project, load_project
 from netapps.testing import TemplateCache
-from netapps.testing.postgres_templates import PostgresTemplates
+from netapps.testing.postgres_templates import PostgresTemplates, connect_args
 from netapps.testing.sqlite_templates import KEEP
 
 NEW_MIGRATION = "CREATE TABLE quotes (id INTEGER PRIMARY KEY, amount NUMERIC(15, 2));\n"
@@ -158,17 +159,26 @@ def test_a_postgres_template_cannot_be_connected_to_and_clones_are_dropped(
 ) -> None:
     cache = open_cache(caches, own_app, tmp_path, netapps_postgres)
     template = cache.postgres_template(own_app.name)
-    assert cache.postgres is not None
-    allowed = cache.postgres.admin.execute(
+    server = cache.postgres
+    assert server is not None
+    allowed = server.admin.execute(
         "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = %s", (template,)
     ).fetchone()
     assert allowed == (True, False)
-    with cache.database(own_app.name, engine="postgresql") as url:
-        with inspector(url) as insp:
-            assert "netapps_migration_log" in insp.get_table_names()
-        name = url.database
-    gone = cache.postgres.admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-    assert gone.fetchone() is None
+    used = []
+    for _ in range(2):  # the second is the one made ahead while the first was in use
+        with cache.database(own_app.name, engine="postgresql") as url:
+            with inspector(url) as insp:
+                assert "netapps_migration_log" in insp.get_table_names()
+            used.append(str(url.database))
+    ahead = server.made_ahead()
+    assert len(ahead) == 1 and ahead[0] not in used
+    cache.close()  # drops the one made ahead, waits for the drops
+    with psycopg.connect(**connect_args(netapps_postgres), autocommit=True) as conn:
+        left = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname = ANY(%s)", ([*used, *ahead],)
+        ).fetchall()
+    assert left == []
 
 
 # -- the plugin ------------------------------------------------------------------------------

@@ -46,6 +46,9 @@ class TemplateCache:
     maintenance database (``postgresql://postgres@127.0.0.1:5432/postgres``) whose user may
     create databases; without it only SQLite databases can be made. ``clone_dir``: where
     SQLite clones go when no folder is given (default: a temporary folder removed at close).
+    ``ahead``: on PostgreSQL, make the next clone of a template while the test runs and drop
+    used ones behind it, on a thread of their own (netapps.testing.ahead); :meth:`close`
+    drops what was made ahead and not used, and waits for the drops.
     """
 
     def __init__(
@@ -55,10 +58,13 @@ class TemplateCache:
         cache_dir: Path | None = None,
         postgres: URL | str | None = None,
         clone_dir: Path | None = None,
+        ahead: bool = True,
     ) -> None:
         self.project = project if project is not None else load_project()
         self.sqlite = SqliteTemplates(cache_dir)
-        self.postgres = PostgresTemplates(make_url(postgres)) if postgres is not None else None
+        self.postgres = (
+            PostgresTemplates(make_url(postgres), ahead=ahead) if postgres is not None else None
+        )
         self._clone_dir = clone_dir
         self._own_clone_dir: Path | None = None
         self._keys: dict[tuple[str, str, str], TemplateKey] = {}
@@ -127,7 +133,8 @@ class TemplateCache:
 
     def drop(self, url: URL) -> None:
         """Remove a database :meth:`create` made (a SQLite file and its lock file; a
-        PostgreSQL database, whoever is still connected to it)."""
+        PostgreSQL database, whoever is still connected to it: behind, unless ``ahead`` is
+        off; :meth:`flush` waits for it)."""
         if url.get_backend_name() == "postgresql":
             self._server().drop_clone(url)
             return
@@ -150,6 +157,11 @@ class TemplateCache:
             yield url
         finally:
             self.drop(url)
+
+    def flush(self) -> None:
+        """Wait until every PostgreSQL database dropped so far is gone."""
+        if self.postgres is not None:
+            self.postgres.flush()
 
     def clone_dir(self) -> Path:
         if self._clone_dir is not None:
@@ -187,7 +199,7 @@ def migrated_database(
     ``"sqlite"`` or the URL of a PostgreSQL server's maintenance database. For many
     databases keep a :class:`TemplateCache` instead (one connection, keys computed once)."""
     postgres = None if engine == "sqlite" else engine
-    cache = TemplateCache(project, cache_dir=cache_dir, postgres=postgres)
+    cache = TemplateCache(project, cache_dir=cache_dir, postgres=postgres, ahead=False)
     try:
         with cache.database(app, revision, "sqlite" if postgres is None else "postgresql") as url:
             yield url

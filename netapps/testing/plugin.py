@@ -98,7 +98,7 @@ def netapps_db(
     def make(app: str, revision: str = "head", engine: str = "sqlite") -> URL:
         if engine == "postgresql" and netapps_templates.postgres is None:
             admin: URL = request.getfixturevalue("netapps_postgres")
-            netapps_templates.postgres = PostgresTemplates(admin)
+            netapps_templates.postgres = PostgresTemplates(admin, ahead=True)
         url = netapps_templates.create(app, revision, engine, directory=tmp_path)
         made.append(url)
         return url

@@ -10,13 +10,14 @@ the next build of that app. Templates of the same app under other keys are dropp
 build, the most recently built few kept (other checkouts may share the server).
 
 A clone is ``CREATE DATABASE netapps_test_<random> TEMPLATE netapps_tpl_…``: PostgreSQL copies
-the template's files, so the clone holds exactly its schema, data, version and ledger.
+the template's files, so the clone holds exactly its schema, data, version and ledger. By
+default the next clone is made ahead and used ones are dropped behind, off the test's path
+(netapps.testing.ahead).
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,11 +26,12 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from netapps.testing.ahead import CLONE_PREFIX, CloneWorker, clone_url, create_clone, drop_clone
 from netapps.testing.key import TemplateKey
 from netapps.urls import mask
 
 TEMPLATE_PREFIX = "netapps_tpl_"
-CLONE_PREFIX = "netapps_test_"
+__all__ = ["CLONE_PREFIX", "TEMPLATE_PREFIX", "PostgresTemplates"]
 PARTIAL_SUFFIX = "_partial"
 #: Templates of one app kept on the server (the current one included).
 KEEP = 3
@@ -56,9 +58,11 @@ def _lock_id(app: str) -> int:
 class PostgresTemplates:
     """The templates on one server, through its maintenance database (``admin_url``)."""
 
-    def __init__(self, admin_url: URL) -> None:
+    def __init__(self, admin_url: URL, *, ahead: bool = True) -> None:
         self.admin_url = admin_url
         self._admin: psycopg.Connection[Any] | None = None
+        #: Clones made ahead and dropped behind on a thread of their own (netapps.testing.ahead).
+        self._worker = CloneWorker(connect_args(admin_url)) if ahead else None
 
     @property
     def shown(self) -> str:
@@ -71,13 +75,28 @@ class PostgresTemplates:
             self._admin = psycopg.connect(**connect_args(self.admin_url), autocommit=True)
         return self._admin
 
+    def made_ahead(self) -> list[str]:
+        """The clones made ahead and not used yet."""
+        return self._worker.made_ahead() if self._worker is not None else []
+
+    def flush(self) -> None:
+        """Wait until the clones dropped so far are gone."""
+        if self._worker is not None:
+            self._worker.flush()
+
     def close(self) -> None:
-        if self._admin is not None:
-            self._admin.close()
-            self._admin = None
+        """Drop the clones made ahead and not used, wait for the drops, disconnect."""
+        try:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
+        finally:
+            if self._admin is not None:
+                self._admin.close()
+                self._admin = None
 
     def url(self, database: str) -> URL:
-        return self.admin_url.set(drivername="postgresql+psycopg", database=database)
+        return clone_url(self.admin_url, database)
 
     @staticmethod
     def name(key: TemplateKey) -> str:
@@ -161,23 +180,22 @@ class PostgresTemplates:
         self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(ident, option))
 
     def clone(self, template: str) -> URL:
-        """A new database copied from ``template``, named ``netapps_test_<random>``."""
-        name = f"{CLONE_PREFIX}{uuid.uuid4().hex[:12]}"
-        self.admin.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
-            )
-        )
+        """A new database copied from ``template``, named ``netapps_test_<random>``: the one
+        made ahead when there is one, and the next one started."""
+        name = self._worker.take(template) if self._worker is not None else None
+        if name is None:
+            name = create_clone(self.admin, template)
+        if self._worker is not None:
+            self._worker.prepare(template)
         return self.url(name)
 
     def drop_clone(self, url: URL) -> None:
-        """Drop a clone, whoever is still connected to it (a test that left a connection)."""
+        """Drop a clone (behind, on the worker thread, unless made without one)."""
         name = str(url.database)
-        if not name.startswith(CLONE_PREFIX):
-            raise ValueError(f"{name} is not a clone made by netapps.testing")
-        self.admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        if self._worker is not None:
+            self._worker.drop(name)
+        else:
+            drop_clone(self.admin, name)
 
     def clear(self, app: str | None = None) -> list[str]:
         """Drop every template (of ``app``, or of every app) of the server, partial builds
