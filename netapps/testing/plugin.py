@@ -87,6 +87,21 @@ def netapps_templates(pytestconfig: pytest.Config) -> Iterator[TemplateCache]:
         cache.close()
 
 
+@pytest.fixture(scope="session")
+def _netapps_postgres_templates(
+    netapps_postgres: URL, netapps_templates: TemplateCache
+) -> Iterator[PostgresTemplates]:
+    """The session's PostgreSQL templates, attached to its cache on first use and closed
+    before the server goes (a throwaway server is stopped after this, never before)."""
+    server = PostgresTemplates(netapps_postgres, ahead=True)
+    netapps_templates.postgres = server
+    try:
+        yield server
+    finally:
+        netapps_templates.postgres = None
+        server.close()
+
+
 @pytest.fixture
 def netapps_db(
     netapps_templates: TemplateCache, request: pytest.FixtureRequest, tmp_path: Path
@@ -96,9 +111,8 @@ def netapps_db(
     made: list[URL] = []
 
     def make(app: str, revision: str = "head", engine: str = "sqlite") -> URL:
-        if engine == "postgresql" and netapps_templates.postgres is None:
-            admin: URL = request.getfixturevalue("netapps_postgres")
-            netapps_templates.postgres = PostgresTemplates(admin, ahead=True)
+        if engine == "postgresql":
+            request.getfixturevalue("_netapps_postgres_templates")
         url = netapps_templates.create(app, revision, engine, directory=tmp_path)
         made.append(url)
         return url
