@@ -126,10 +126,13 @@ class TemplateCache:
             except psycopg.errors.InvalidCatalogName:
                 # Dropped meanwhile by another process pruning its own stale templates.
                 return server.clone(self.postgres_template(app, revision))
-        template_file = self.sqlite_template(app, revision)
         folder = directory if directory is not None else self.clone_dir()
         destination = folder / f"{app}-{uuid.uuid4().hex[:12]}.db"
-        return self.sqlite.clone(template_file, destination)
+        try:
+            return self.sqlite.clone(self.sqlite_template(app, revision), destination)
+        except FileNotFoundError:
+            # Pruned meanwhile by another process that built a newer template of the app.
+            return self.sqlite.clone(self.sqlite_template(app, revision), destination)
 
     def drop(self, url: URL) -> None:
         """Remove a database :meth:`create` made (a SQLite file and its lock file; a
