@@ -234,3 +234,21 @@ def test_the_plugin_skips_postgres_with_the_reason_or_fails_when_required(tmp_pa
     assert "PostgreSQL is required (NETAPPS_REQUIRE_POSTGRES=1)" in required.stdout
     assert "2 passed" in required.stdout
     assert "sekret" not in required.stdout + required.stderr
+
+
+def test_clear_removes_templates_and_removes_nothing_when_the_server_is_unreachable(
+    own_app: OwnApp, caches: list[TemplateCache], tmp_path: Path
+) -> None:
+    template = open_cache(caches, own_app, tmp_path).sqlite_template(own_app.name)
+    env = subprocess_env(own_app.config, NETAPPS_TESTDB_CACHE=str(tmp_path / "cache"))
+    clear = [sys.executable, "-m", "netapps.testing", "clear", "--app", own_app.name]
+    nowhere = "postgresql://postgres:sekret@127.0.0.1:1/postgres"
+    refused = run([*clear, "--postgres", nowhere], env=env)
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert refused.stderr.count("\n") == 1 and "cannot reach" in refused.stderr
+    assert "sekret" not in refused.stdout + refused.stderr
+    assert template.exists(), "nothing is removed when the server cannot be reached"
+    done = run(clear, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"removed {template}" in done.stdout
+    assert not template.exists()

@@ -26,12 +26,11 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
-from netapps.testing.ahead import CLONE_PREFIX, CloneWorker, clone_url, create_clone, drop_clone
+from netapps.testing.ahead import CloneWorker, clone_url, create_clone, drop_clone
 from netapps.testing.key import TemplateKey
 from netapps.urls import mask
 
 TEMPLATE_PREFIX = "netapps_tpl_"
-__all__ = ["CLONE_PREFIX", "TEMPLATE_PREFIX", "PostgresTemplates"]
 PARTIAL_SUFFIX = "_partial"
 #: Templates of one app kept on the server (the current one included).
 KEEP = 3
@@ -125,6 +124,7 @@ class PostgresTemplates:
                 return name
             partial = name + PARTIAL_SUFFIX
             self.drop(partial)
+            self.drop(name)  # renamed but never marked: its builder died in between
             self.admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(partial)))
             try:
                 build(self.url(partial))
