@@ -265,13 +265,14 @@ def _from_json(data: dict[str, Any]) -> Recording:
     )
 
 
+#: (No LIKE pattern: a % would be read as a placeholder by psycopg.)
 #: Whether a database holds nothing at all (no table, view or sequence anywhere it could):
 #: the only state a recording is made from and replayed onto.
 EMPTY_QUERIES = {
     "sqlite": "SELECT count(*) FROM sqlite_master",
     "postgresql": (
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' "
+        "WHERE n.nspname <> 'information_schema' AND substr(n.nspname, 1, 3) <> 'pg_' "
         "AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
     ),
 }
@@ -279,7 +280,7 @@ EMPTY_QUERIES = {
 SCHEMA_QUERIES = {
     "postgresql": (
         "SELECT nspname FROM pg_namespace WHERE nspname <> 'information_schema' "
-        "AND nspname NOT LIKE 'pg\\_%' ORDER BY nspname"
+        "AND substr(nspname, 1, 3) <> 'pg_' ORDER BY nspname"
     ),
 }
 
