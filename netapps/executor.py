@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -328,10 +328,9 @@ def guarded_run(
                 conn.rollback()
             result.end = source.current(conn)
         if recording is not None and completed and result.end == (plan.destination,):
-            try:
+            # A cache that cannot be written only costs the next empty build its time.
+            with suppress(Exception):
                 recording.save(plan.steps)
-            except Exception:  # a cache that cannot be written only costs the next run time
-                pass
 
 
 def _named(plan: Plan) -> str:

@@ -38,10 +38,6 @@ from netapps.engines.base import FastLocation, who
 from netapps.errors import NetappsError
 from netapps.settings import LEDGER_TABLE
 
-#: Seconds a migrator waits for another's migration lock (``--lock-timeout``), as the full path.
-DEFAULT_LOCK_TIMEOUT = 300.0
-_POLL_SECONDS = 0.05
-
 
 class GiveUp(Exception):
     """Not a case for the replay: the full implementation answers."""
@@ -53,7 +49,6 @@ class Request:
     environment: str | None = None
     json_output: bool = False
     allow_destructive: bool = False
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     ddl_lock_timeout: float | None = None
     statement_timeout: float | None = None
 
@@ -94,9 +89,7 @@ def parse_args(argv: list[str]) -> Request:
                 raise GiveUp from None
             if value < least:
                 raise GiveUp
-            if item == "--lock-timeout":
-                request.lock_timeout = float(value)
-            elif item == "--ddl-lock-timeout":
+            if item == "--ddl-lock-timeout":
                 request.ddl_lock_timeout = float(value)
             elif item == "--statement-timeout":
                 request.statement_timeout = float(value)
@@ -259,7 +252,8 @@ class Session:
             self.in_transaction = False
             self.execute("ROLLBACK")
 
-    def lock(self, timeout: float) -> Any:
+    def lock(self) -> Any:
+        """The migration lock, taken without waiting (else GiveUp or LockTimeout)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -293,10 +287,10 @@ class SqliteSession(Session):
         self.execute("BEGIN IMMEDIATE")  # the write lock, as the full path takes it
         self.in_transaction = True
 
-    def lock(self, timeout: float) -> Any:
+    def lock(self) -> Any:
         from netapps.engines.sqlite import file_lock
 
-        return file_lock(Path(os.path.realpath(self.path)), self.build.app, timeout)
+        return file_lock(Path(os.path.realpath(self.path)), self.build.app, 0)
 
     def close(self) -> None:
         self.conn.close()
@@ -325,15 +319,12 @@ class PostgresSession(Session):
         return cursor.fetchall() if cursor.description is not None else []
 
     @contextmanager
-    def lock(self, timeout: float) -> Iterator[None]:
+    def lock(self) -> Iterator[None]:
         from netapps.engines.postgresql import advisory_key
 
-        key = advisory_key(self.build.app)
-        deadline = time.monotonic() + timeout
-        while not self.execute(f"SELECT pg_try_advisory_lock({key})")[0][0]:
-            if time.monotonic() >= deadline:
-                raise GiveUp  # the full path waits, and names the holder
-            time.sleep(_POLL_SECONDS)
+        key = advisory_key(self.build.app)  # the full path's lock of this app's database
+        if not self.execute(f"SELECT pg_try_advisory_lock({key})")[0][0]:
+            raise GiveUp
         try:
             yield
         finally:
@@ -441,7 +432,9 @@ def _run(build: Build, request: Request, data: dict[str, Any]) -> bool:
     began = time.perf_counter()
     session = _session(build)
     try:
-        with session.lock(request.lock_timeout):
+        # Not waiting: a lock held by another migrator is the full path's to wait for (with
+        # --lock-timeout) and to report; this one would only make it wait twice.
+        with session.lock():
             if isinstance(session, PostgresSession):
                 session.set_timeouts(request, data)
             if not _is_empty(session, build):

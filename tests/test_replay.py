@@ -190,9 +190,9 @@ def test_replay_reports_what_it_ran_and_the_ledger_holds_it(tmp_path: Path) -> N
     ]
     assert all(re.fullmatch(r"[0-9a-f]{64}", r[3]) for r in ledger)
     # netapps reads it back as its own: status agrees it is at head.
-    config = write_config(tmp_path / "b" / "netapps.toml", ["servicenow"], urls={
-        "servicenow": url_text(second)
-    })
+    config = write_config(
+        tmp_path / "b" / "netapps.toml", ["servicenow"], urls={"servicenow": url_text(second)}
+    )
     status = netapps("status", "--json", env=subprocess_env(config))
     assert json.loads(status.stdout)[0]["state"] == "up to date"
 
@@ -219,10 +219,12 @@ def test_a_database_that_is_not_empty_takes_the_full_path(tmp_path: Path) -> Non
     conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")  # the app's own table name
     conn.commit()
     conn.close()
-    config = write_config(tmp_path / "b" / "netapps.toml", ["servicenow"], urls={
-        "servicenow": f"sqlite:///{path}"
-    })
-    done = netapps("migrate", "servicenow", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache)))
+    config = write_config(
+        tmp_path / "b" / "netapps.toml", ["servicenow"], urls={"servicenow": f"sqlite:///{path}"}
+    )
+    done = netapps(
+        "migrate", "servicenow", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+    )
     # The full path refuses to migrate over unversioned tables, as without a cache.
     assert done.returncode != 0
     assert "users" in done.stderr + done.stdout
