@@ -230,6 +230,9 @@ class Session:
     """One plain-driver connection: transactions, statements, the migration lock."""
 
     placeholder = "?"
+    #: Whether statements without parameters are sent several at a time (a server's round
+    #: trips); SQLite runs in this process, and sqlite3 cannot batch inside a transaction.
+    batches = False
 
     def __init__(self, build: Build) -> None:
         self.build = build
@@ -302,6 +305,7 @@ class SqliteSession(Session):
 
 class PostgresSession(Session):
     placeholder = "%s"
+    batches = True
 
     def __init__(self, build: Build) -> None:
         super().__init__(build)
@@ -400,9 +404,30 @@ def _with_elapsed(params: Any, where: int | str, ms: int) -> Any:
     return tuple(values)
 
 
+def _plain(statement: replay_cache.Statement, params: Any) -> bool:
+    """A statement that can share a round trip with its neighbours: no parameters (and no %,
+    which the driver would read differently with and without them), inside the transaction."""
+    return (
+        not params
+        and not statement.many
+        and not statement.autocommit
+        and statement.elapsed_param is None
+        and "%" not in statement.sql
+    )
+
+
 def _replay(session: Session, build: Build) -> None:
     """Every recorded statement in order, one transaction but where the recording ran
-    outside one; the ledger row of each step where the full path writes it."""
+    outside one; the ledger row of each step where the full path writes it. On PostgreSQL,
+    consecutive statements without parameters go in one round trip (the server runs them in
+    order, in the same transaction, exactly as one by one)."""
+    batch: list[str] = []
+
+    def flush() -> None:
+        if batch:
+            session.execute(";\n".join(batch))
+            batch.clear()
+
     for step in build.recording.steps:
         began = time.perf_counter()
         for statement in step.statements:
@@ -410,6 +435,12 @@ def _replay(session: Session, build: Build) -> None:
                 params: Any = [replay_cache.decode_params(p) for p in statement.params]
             else:
                 params = replay_cache.decode_params(statement.params)
+            if session.batches and _plain(statement, params):
+                if not session.in_transaction:
+                    session.begin()
+                batch.append(statement.sql)
+                continue
+            flush()
             if statement.elapsed_param is not None and not statement.many:
                 ms = round((time.perf_counter() - began) * 1000)
                 params = _with_elapsed(params, statement.elapsed_param, ms)
@@ -418,6 +449,7 @@ def _replay(session: Session, build: Build) -> None:
             elif not session.in_transaction:
                 session.begin()
             session.execute(statement.sql, params, statement.many)
+        flush()
         if not session.in_transaction:
             session.begin()
         seconds = time.perf_counter() - began
