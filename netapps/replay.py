@@ -21,6 +21,7 @@ without --allow-destructive), so that the full implementation answers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sqlite3
@@ -116,6 +117,8 @@ class Build:
     recording: replay_cache.Recording
     steps: list[tuple[str, float]] = field(default_factory=list)
     seconds: float = 0.0
+    #: A connection opened while looking, kept for the build (a server's).
+    session: Session | None = None
 
     @property
     def where(self) -> tuple[Any, ...]:
@@ -311,8 +314,10 @@ class PostgresSession(Session):
         super().__init__(build)
         import psycopg
 
-        self.conn = psycopg.connect(connect_timeout=5, autocommit=True, **build.connect)
-        self.execute("SET application_name = 'netapps migrate'")
+        # Who is migrating, for whoever looks at pg_stat_activity (as the full path says).
+        self.conn = psycopg.connect(
+            connect_timeout=5, autocommit=True, application_name="netapps migrate", **build.connect
+        )
 
     def execute(self, sql: str, params: Any = None, many: bool = False) -> list[Any]:
         cursor = self.conn.cursor()
@@ -343,8 +348,10 @@ class PostgresSession(Session):
         lock = lock if request.ddl_lock_timeout is None else request.ddl_lock_timeout
         if request.statement_timeout is not None:
             statement = request.statement_timeout
-        self.execute(f"SET lock_timeout = {int(lock * 1000)}")
-        self.execute(f"SET statement_timeout = {int(statement * 1000)}")
+        self.execute(
+            f"SET lock_timeout = {int(lock * 1000)}; "
+            f"SET statement_timeout = {int(statement * 1000)}"
+        )
 
     def close(self) -> None:
         self.conn.close()
@@ -370,7 +377,7 @@ def _is_empty(session: Session, build: Build) -> bool:
 
 def _looks_empty(build: Build) -> bool:
     """Whether the database is empty, looked at without creating it or taking a lock (it is
-    looked at again under the lock)."""
+    looked at again under the lock). A server's connection is kept for the build."""
     if build.engine == "sqlite":
         path: Path = build.connect["path"]
         if not path.exists() or path.stat().st_size == 0:
@@ -382,9 +389,20 @@ def _looks_empty(build: Build) -> bool:
             conn.close()
     session = _session(build)
     try:
-        return _is_empty(session, build)
-    finally:
+        empty = _is_empty(session, build)
+    except BaseException:
         session.close()
+        raise
+    if empty:
+        build.session = session
+    else:
+        session.close()
+    return empty
+
+
+@functools.cache
+def _who() -> str:
+    return who()
 
 
 def _ledger_row(session: Session, build: Build, revision: str, checksum: str, ms: int) -> None:
@@ -392,7 +410,7 @@ def _ledger_row(session: Session, build: Build, revision: str, checksum: str, ms
     session.execute(
         f"INSERT INTO {LEDGER_TABLE} (app, revision, direction, checksum, applied_at, "
         f"applied_by, duration_ms, tool_version) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
-        (build.app, revision, "up", checksum, session.applied_at(), who(), ms, __version__),
+        (build.app, revision, "up", checksum, session.applied_at(), _who(), ms, __version__),
     )
 
 
@@ -462,7 +480,8 @@ def _run(build: Build, request: Request, data: dict[str, Any]) -> bool:
     """Build one database; False (nothing changed, or the steps committed so far kept, as
     the full path keeps them) when the full path must take over."""
     began = time.perf_counter()
-    session = _session(build)
+    session = build.session or _session(build)
+    build.session = None
     try:
         # Not waiting: a lock held by another migrator is the full path's to wait for (with
         # --lock-timeout) and to report; this one would only make it wait twice.
@@ -488,6 +507,7 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
     None (the full implementation then runs, and finds done whatever was built here)."""
     if app_folder is not None or not replay_cache.enabled():
         return None
+    builds: list[Build] = []
     try:
         request = parse_args(argv)
         config = settings.config_path()
@@ -508,6 +528,10 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
                 return None
     except Exception:  # GiveUp, or anything unusual: the full implementation answers
         return None
+    finally:
+        for build in builds:
+            if build.session is not None:
+                build.session.close()
     _print(request, env, builds)
     return 0
 
