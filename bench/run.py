@@ -180,7 +180,7 @@ def replay_env(env: dict[str, str], tmp: Path, *, replay: bool) -> dict[str, str
     the baselines, which never pay for looking the cache up."""
     if replay:
         return env | {"NETAPPS_REPLAY_CACHE": str(tmp / "replay-cache")}
-    return env | {"NETAPPS_REPLAY": "0"}
+    return {k: v for k, v in env.items() if k != "NETAPPS_REPLAY_CACHE"} | {"NETAPPS_REPLAY": "0"}
 
 
 def dump_floor_scripts(dbs: dict[str, Path], folder: Path) -> dict[str, Path]:
@@ -725,6 +725,9 @@ def main(argv: list[str] | None = None) -> int:
     results = Results(raw={"machine": info, "args": sys.argv[1:]})
     tmp = Path(tempfile.mkdtemp(prefix="netapps-bench-"))
     print(f"temporary directory: {tmp}")
+    # netapps' replay cache (recordings of empty -> head builds) in the temporary directory
+    # too, for every subprocess: nothing is read from or written to the user's cache.
+    os.environ["NETAPPS_REPLAY_CACHE"] = str(tmp / "replay-cache")
     started = time.perf_counter()
     try:
         if "noop" in only:
