@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy.engine import URL, make_url
-from support import APPS, BIN, netapps, subprocess_env, url_text, write_config
+from support import APPS, BIN, copy_app, netapps, subprocess_env, url_text, write_config
 
 from netapps.settings import LEDGER_TABLE
 
@@ -228,3 +228,46 @@ def test_a_database_that_is_not_empty_takes_the_full_path(tmp_path: Path) -> Non
     # The full path refuses to migrate over unversioned tables, as without a cache.
     assert done.returncode != 0
     assert "users" in done.stderr + done.stdout
+
+
+def test_a_changed_migration_file_is_never_replayed_from_the_old_recording(
+    tmp_path: Path,
+) -> None:
+    """The recording is keyed by every file's checksum: a new revision builds the new head."""
+    folder = copy_app("servicenow", tmp_path / "copy")
+    cache = tmp_path / "cache"
+
+    def build(db: str) -> subprocess.CompletedProcess[str]:
+        config = write_config(
+            tmp_path / db / "netapps.toml",
+            ["servicenow"],
+            folders={"servicenow": folder},
+            urls={"servicenow": f"sqlite:///{tmp_path / db}.db"},
+        )
+        return netapps(
+            "migrate", "--json", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+        )
+
+    assert build("a").returncode == 0
+    (folder / "alembic" / "versions" / "003_add_tags.py").write_text(
+        '"""Add tags\n\nRevision ID: 003_add_tags\nRevises: 002_create_work_notes\n"""\n\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        'revision = "003_add_tags"\ndown_revision = "002_create_work_notes"\n'
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        '    op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))\n\n\n'
+        "def downgrade() -> None:\n"
+        '    op.drop_table("tags")\n'
+    )
+    done = build("b")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["to"] == ["003_add_tags"]
+    conn = sqlite3.connect(tmp_path / "b.db")
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("003_add_tags",)
+        ]
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'tags'").fetchone()
+    finally:
+        conn.close()
+    assert len(list(cache.glob("*.json"))) == 2  # the new set of files recorded too
