@@ -137,8 +137,7 @@ def _sqlite_location(text: str, folder: Path) -> FastLocation:
         raise GiveUp
     if "%" in raw[1] or "?" in raw[1] or "mode=memory" in raw[1]:
         raise GiveUp
-    path = Path(raw[1]).expanduser()
-    path = path if path.is_absolute() else (folder / path).resolve()
+    path = settings.sqlite_file(raw[1], folder)
     if not path.parent.is_dir():
         raise GiveUp
     return FastLocation(f"{raw[0]}:///{path}", {"path": path})
