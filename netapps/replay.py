@@ -180,11 +180,11 @@ def _build(
         location = _sqlite_location(choice.text, folder)
     else:
         location = engine_class.fast_location(choice.text, folder, choice.password, None)
-    recording = replay_cache.Recording("", name, engine, "", (), (), ())
+    recording = replay_cache.Recording("", name, engine, "", (), None, ())
     if recorded:
         recording = _recording(name, spec["kind"], folder, engine, scheme)
-    if recording.destructive and env == "production" and not request.allow_destructive:
-        raise GiveUp  # the full path refuses, and says which
+    if env == "production" and not request.allow_destructive and recording.destructive != ():
+        raise GiveUp  # destructive steps, or not known: the full path checks (and refuses)
     return Build(
         name,
         spec.get("label", name),

@@ -216,8 +216,9 @@ class Recording:
     head: str
     #: Non-system schemas the empty database had (PostgreSQL): the replay needs the same.
     schemas: tuple[str, ...]
-    #: Steps a production run without --allow-destructive refuses.
-    destructive: tuple[str, ...]
+    #: Steps a production run without --allow-destructive refuses; None: not looked for (the
+    #: analysis costs a first build in dev up to a second; production runs it anyway).
+    destructive: tuple[str, ...] | None
     steps: tuple[RecordedStep, ...]
 
 
@@ -228,7 +229,7 @@ def _to_json(recording: Recording) -> dict[str, Any]:
         "engine": recording.engine,
         "head": recording.head,
         "schemas": list(recording.schemas),
-        "destructive": list(recording.destructive),
+        "destructive": None if recording.destructive is None else list(recording.destructive),
         "steps": [
             {
                 "revision": s.revision,
@@ -250,7 +251,9 @@ def _from_json(data: dict[str, Any]) -> Recording:
         engine=str(data["engine"]),
         head=str(data["head"]),
         schemas=tuple(str(s) for s in data["schemas"]),
-        destructive=tuple(str(s) for s in data["destructive"]),
+        destructive=None
+        if data["destructive"] is None
+        else tuple(str(s) for s in data["destructive"]),
         steps=tuple(
             RecordedStep(
                 revision=str(s["revision"]),

@@ -128,7 +128,9 @@ class Recorder:
         created = " ".join(s.sql for step in self.steps for s in step.statements).lower()
         if f"create table {LEDGER_TABLE}" not in created:
             return  # the ledger was there already: not an empty database after all
-        destructive = tuple(step.revision.id for step in expected if self.source.destructive(step))
+        destructive = None
+        if self.target.environment == "production":
+            destructive = tuple(s.revision.id for s in expected if self.source.destructive(s))
         app = self.target.app
         chain = replay_cache.read_chain(app.kind, app.folder, self.engine)
         if self.key != replay_cache.cache_key(

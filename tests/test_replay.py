@@ -138,14 +138,14 @@ def migrate(app: str, url: URL, tmp_path: Path, cache: Path, tag: str) -> str:
     return done.stdout
 
 
-def took_replay(app: str, url: URL, tmp_path: Path, cache: Path) -> bool:
+def took_replay(app: str, url: URL, tmp_path: Path, cache: Path, *flags: str, **extra: str) -> bool:
     """Run `netapps migrate APP` in a process that then says whether SQLAlchemy was imported."""
     config = write_config(tmp_path / "probe" / "netapps.toml", [app], urls={app: url_text(url)})
-    env = subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+    env = subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache), **extra)
     code = (
         "import sys\n"
         "from netapps.entry import main\n"
-        f"code = main(['migrate', {app!r}])\n"
+        f"code = main(['migrate', {app!r}, *{list(flags)!r}])\n"
         "print('HEAVY' if 'sqlalchemy' in sys.modules else 'LIGHT', code)\n"
     )
     done = subprocess.run(
@@ -271,3 +271,16 @@ def test_a_changed_migration_file_is_never_replayed_from_the_old_recording(
     finally:
         conn.close()
     assert len(list(cache.glob("*.json"))) == 2  # the new set of files recorded too
+
+
+def test_production_replays_only_what_the_destructive_guard_has_seen(tmp_path: Path) -> None:
+    """A recording made in dev does not know which steps are destructive: production takes
+    the full path (its guard) unless --allow-destructive is given."""
+    cache = tmp_path / "cache"
+    migrate("servicenow", make_url(f"sqlite:///{tmp_path / 'dev.db'}"), tmp_path, cache, "dev")
+    production = {"NETAPPS_ENV": "production"}
+    url = make_url(f"sqlite:///{tmp_path / 'prod.db'}")
+    assert not took_replay("servicenow", url, tmp_path, cache, **production)
+    allowed = make_url(f"sqlite:///{tmp_path / 'allowed.db'}")
+    assert took_replay("servicenow", allowed, tmp_path, cache, "--allow-destructive", **production)
+    assert snapshot(url) == snapshot(allowed)
