@@ -284,3 +284,27 @@ def test_production_replays_only_what_the_destructive_guard_has_seen(tmp_path: P
     allowed = make_url(f"sqlite:///{tmp_path / 'allowed.db'}")
     assert took_replay("servicenow", allowed, tmp_path, cache, "--allow-destructive", **production)
     assert snapshot(url) == snapshot(allowed)
+
+
+def test_replay_never_builds_while_another_migrator_holds_the_lock(tmp_path: Path) -> None:
+    """The migration lock is the full path's: held elsewhere, nothing is built, and the
+    command waits for it and then says who holds it (exit code 6)."""
+    from netapps.engines.sqlite import file_lock
+
+    cache = tmp_path / "cache"
+    migrate("servicenow", make_url(f"sqlite:///{tmp_path / 'a.db'}"), tmp_path, cache, "a")
+    path = tmp_path / "b.db"
+    config = write_config(
+        tmp_path / "b" / "netapps.toml", ["servicenow"], urls={"servicenow": f"sqlite:///{path}"}
+    )
+    env = subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+    with file_lock(path, "servicenow", 5):
+        done = netapps("migrate", "servicenow", "--lock-timeout", "1", env=env)
+    assert done.returncode == 6, done.stderr
+    assert "lock" in done.stdout + done.stderr
+    if path.exists():
+        conn = sqlite3.connect(path)
+        try:
+            assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+        finally:
+            conn.close()
