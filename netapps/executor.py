@@ -278,7 +278,7 @@ def guarded_run(
         # An empty database built to head: what runs is recorded for the next empty one.
         recording = None
         if not state.current and not state.user_tables and not state.ledger:
-            recording = recorder_for(conn, target, source)
+            recording = recorder_for(conn, target, source, plan.steps)
         if recording is not None:
             recording.start(conn)
         recorder.ensure(conn)

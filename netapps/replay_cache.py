@@ -31,7 +31,7 @@ from netapps import __version__
 from netapps.sources import revisions, sql_files
 
 #: Bumped whenever the file's layout or the meaning of a recording changes.
-FORMAT = 1
+FORMAT = 2
 #: Engines whose recordings the replay can run, by URL scheme: the plain driver must be the
 #: one the recording was made with (same placeholders, same parameter types).
 REPLAYABLE_SCHEMES = {

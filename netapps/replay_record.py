@@ -29,6 +29,35 @@ _TRANSACTION_CONTROL = re.compile(
 )
 _ROLLBACK = re.compile(r"^\s*ROLLBACK\b", re.IGNORECASE)
 _READ = re.compile(r"^\s*(SELECT|PRAGMA|SHOW|WITH)\b", re.IGNORECASE)
+#: What makes a migration's Python do something else on another run than the one recorded
+#: (its environment, the clock, randomness, files, processes, the network, the user): a
+#: revision file that mentions any of these is never recorded, so never replayed. A helper
+#: module it imports is not read: such a migration must say ``netapps: no-replay``.
+_OUTSIDE_THE_DATABASE = re.compile(
+    r"netapps:\s*no-replay"
+    r"|\bos\s*\.\s*environ\b|\bgetenv\s*\(|\benviron\s*[\[.]"
+    r"|^\s*(import|from)\s+(random|secrets|subprocess|socket|requests|httpx|urllib|getpass"
+    r"|tempfile)\b"
+    r"|\brandom\s*\.|\bsecrets\s*\.|\buuid[14]\s*\("
+    r"|\b(datetime|date)\s*\.\s*(now|utcnow|today)\s*\("
+    r"|\btime\s*\.\s*(time|sleep|monotonic|perf_counter)\s*\("
+    r"|\bopen\s*\(|\bPath\s*\(|\binput\s*\(",
+    re.MULTILINE,
+)
+
+
+def reaches_outside(source: Source, steps: tuple[Step, ...]) -> str | None:
+    """The first of ``steps`` whose migration file may act on more than the database."""
+    if source.kind != "alembic":
+        return None  # SQL files: what runs is the SQL, on the server
+    for step in steps:
+        try:
+            text = step.revision.path.read_text(encoding="utf-8")
+        except OSError:
+            return step.revision.id
+        if _OUTSIDE_THE_DATABASE.search(text):
+            return step.revision.id
+    return None
 
 
 def _replayable_scheme(target: Target) -> str | None:
@@ -152,10 +181,14 @@ class Recorder:
         )
 
 
-def recorder_for(conn: Connection, target: Target, source: Source) -> Recorder | None:
+def recorder_for(
+    conn: Connection, target: Target, source: Source, steps: tuple[Step, ...]
+) -> Recorder | None:
     """A recorder for this run, if it is one worth recording (see the module's docstring);
     called under the migration lock, before anything is written."""
     if not replay_cache.enabled() or target.tenant or target.schema:
+        return None
+    if reaches_outside(source, steps) is not None:
         return None
     scheme = _replayable_scheme(target)
     engine = target.engine.name

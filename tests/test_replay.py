@@ -308,3 +308,29 @@ def test_replay_never_builds_while_another_migrator_holds_the_lock(tmp_path: Pat
             assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
         finally:
             conn.close()
+
+
+def test_a_migration_that_reads_its_environment_is_never_recorded(tmp_path: Path) -> None:
+    """Its next run may do something else than the recorded one: always the full path."""
+    folder = copy_app("servicenow", tmp_path / "copy")
+    (folder / "alembic" / "versions" / "003_from_env.py").write_text(
+        '"""From the environment\n\nRevision ID: 003_from_env\n"""\n'
+        "\nimport os\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n"
+        'revision = "003_from_env"\ndown_revision = "002_create_work_notes"\n'
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        '    name = os.environ.get("FIXTURE_TABLE", "tags")\n'
+        '    op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))\n\n\n'
+        "def downgrade() -> None:\n"
+        '    op.drop_table(os.environ.get("FIXTURE_TABLE", "tags"))\n'
+    )
+    cache = tmp_path / "cache"
+    config = write_config(
+        tmp_path / "netapps.toml",
+        ["servicenow"],
+        folders={"servicenow": folder},
+        urls={"servicenow": f"sqlite:///{tmp_path / 'a.db'}"},
+    )
+    done = netapps("migrate", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache)))
+    assert done.returncode == 0, done.stderr
+    assert not list(cache.glob("*.json"))
