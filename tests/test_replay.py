@@ -9,8 +9,10 @@ or missing only makes the next run take the full path.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import uuid
@@ -67,10 +69,19 @@ def sqlite_snapshot(path: Path) -> dict[str, Any]:
     return {"schema": objects, "data": data}
 
 
+def _pg_dump() -> str:
+    found = shutil.which("pg_dump") or next(
+        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"), reverse=True)), None
+    )
+    if found is None:
+        pytest.skip("pg_dump is not installed: the PostgreSQL schemas cannot be compared")
+    return found
+
+
 def pg_snapshot(url: URL) -> dict[str, Any]:
     dump = subprocess.run(
         [
-            "pg_dump",
+            _pg_dump(),
             "--schema-only",
             "--no-owner",
             "-h",
