@@ -1,8 +1,10 @@
 """Records what an empty → head run executes, for the replay cache (netapps.replay_cache).
 
 The full path (netapps.executor) records a run only when the database held nothing at all, the
-run goes to the app's one head, and nothing unusual happens (no lock retry, no rollback to a
-savepoint, only parameter types the cache can hold). Every statement the driver receives is
+run goes to the app's one head, no revision file looks beyond the database (its environment,
+the clock, randomness, files, processes, the network: see ``_OUTSIDE_THE_DATABASE``), and
+nothing unusual happens (no lock retry, no rollback to a savepoint, only parameter types the
+cache can hold). Every statement the driver receives is
 kept in order, with its parameters and whether it ran outside a transaction, cut into steps at
 each step's ledger row (which the replay writes afresh). Transaction control is left out: the
 replay runs the whole build in one transaction, leaving it only where the recording ran
