@@ -89,6 +89,19 @@ def _library_version(name: str) -> str:
     return "?"
 
 
+def _code_digest() -> str:
+    """The sources of appdb and of netapps' re-exports of it, which migrations import: an
+    edited column type renders other DDL, so it makes another recording."""
+    package = Path(__file__).resolve().parent
+    files = sorted((package.parent / "appdb").glob("*.py"))
+    files += [package / "ops.py", package / "model_types.py"]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(_file_digest(path).encode())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class Chain:
     """An app's migration files as the cache key sees them: every revision with its checksum,
@@ -124,6 +137,8 @@ def cache_key(app: str, kind: str, folder: Path, engine: str, scheme: str, chain
         "head": chain.head,
     }
     if kind == "alembic":
+        # What the revision files import to build their DDL (replay_record._IMPORTABLE).
+        parts["appdb"] = _code_digest()
         parts["env.py"] = _file_digest(folder / "alembic" / "env.py")
         parts["alembic.ini"] = _file_digest(folder / "alembic.ini")
         parts["sqlalchemy"] = _library_version("sqlalchemy")

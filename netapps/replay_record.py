@@ -33,8 +33,8 @@ _ROLLBACK = re.compile(r"^\s*ROLLBACK\b", re.IGNORECASE)
 _READ = re.compile(r"^\s*(SELECT|PRAGMA|SHOW|WITH)\b", re.IGNORECASE)
 #: What makes a migration's Python do something else on another run than the one recorded
 #: (its environment, the clock, randomness, files, processes, the network, the user): a
-#: revision file that mentions any of these is never recorded, so never replayed. A helper
-#: module it imports is not read: such a migration must say ``netapps: no-replay``.
+#: revision file that mentions any of these is never recorded, so never replayed; nor is one that
+#: imports a module beyond ``_IMPORTABLE`` (whose code this check does not read).
 _OUTSIDE_THE_DATABASE = re.compile(
     r"netapps:\s*no-replay"
     r"|\bos\s*\.\s*environ\b|\bgetenv\s*\(|\benviron\s*[\[.]"
@@ -46,6 +46,37 @@ _OUTSIDE_THE_DATABASE = re.compile(
     r"|\bopen\s*\(|\bPath\s*\(|\binput\s*\(",
     re.MULTILINE,
 )
+_IMPORTED = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
+#: The modules a recorded migration may import: what builds DDL and plain values. Anything
+#: else (the app's own code, a helper module) is not read by the check above, so a revision
+#: file importing it is not recorded. appdb and netapps.ops are in the recording's key.
+_IMPORTABLE = frozenset(
+    {
+        "__future__",
+        "alembic",
+        "sqlalchemy",
+        "appdb",
+        "netapps.ops",
+        "netapps.model_types",
+        "collections",
+        "typing",
+        "decimal",
+        "datetime",
+        "enum",
+        "json",
+        "re",
+        "textwrap",
+        "dataclasses",
+    }
+)
+
+
+def _imports_beyond_ddl(text: str) -> bool:
+    for match in _IMPORTED.finditer(text):
+        module = match.group(1) or match.group(2)
+        if not any(module == ok or module.startswith(f"{ok}.") for ok in _IMPORTABLE):
+            return True
+    return False
 
 
 def reaches_outside(source: Source, steps: tuple[Step, ...]) -> str | None:
@@ -57,7 +88,7 @@ def reaches_outside(source: Source, steps: tuple[Step, ...]) -> str | None:
             text = step.revision.path.read_text(encoding="utf-8")
         except OSError:
             return step.revision.id
-        if _OUTSIDE_THE_DATABASE.search(text):
+        if _OUTSIDE_THE_DATABASE.search(text) or _imports_beyond_ddl(text):
             return step.revision.id
     return None
 

@@ -28,6 +28,18 @@ from netapps.testing.plugin import DatabaseFactory  # noqa: E402
 ENGINES = ("sqlite", "postgresql")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def replay_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """netapps records empty -> head runs and replays them (README: Fast from an empty
+    database). The suite keeps its recordings in a folder of its own, so a run never reads what
+    an earlier run or the user recorded, and never writes into the user's cache; replaying
+    stays on, as users have it. Subprocesses inherit it (support.subprocess_env)."""
+    folder = tmp_path_factory.mktemp("replay-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETAPPS_REPLAY_CACHE", str(folder))
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_server(netapps_postgres: URL) -> tuple[str, int]:
     """(host, port) of a PostgreSQL server that trusts user postgres: the netapps pytest

@@ -321,19 +321,36 @@ def test_replay_never_builds_while_another_migrator_holds_the_lock(tmp_path: Pat
             conn.close()
 
 
-def test_a_migration_that_reads_its_environment_is_never_recorded(tmp_path: Path) -> None:
+FROM_ENVIRONMENT = (
+    "import os\n\n",
+    'os.environ.get("FIXTURE_TABLE", "tags")',
+)
+#: The app's own code: the check does not read it, so it may do anything.
+FROM_APP_CODE = (
+    "from servicenow.models import base\n\n",
+    'base.Base.__name__.lower().replace("base", "tags")',
+)
+
+
+@pytest.mark.parametrize(
+    "reaches", [FROM_ENVIRONMENT, FROM_APP_CODE], ids=["environment", "app-code"]
+)
+def test_a_migration_that_looks_beyond_the_database_is_never_recorded(
+    tmp_path: Path, reaches: tuple[str, str]
+) -> None:
     """Its next run may do something else than the recorded one: always the full path."""
+    imports, table = reaches
     folder = copy_app("servicenow", tmp_path / "copy")
     (folder / "alembic" / "versions" / "003_from_env.py").write_text(
-        '"""From the environment\n\nRevision ID: 003_from_env\n"""\n'
-        "\nimport os\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n"
+        '"""From beyond the database\n\nRevision ID: 003_from_env\n"""\n'
+        f"\n{imports}import sqlalchemy as sa\nfrom alembic import op\n\n"
         'revision = "003_from_env"\ndown_revision = "002_create_work_notes"\n'
         "branch_labels = None\ndepends_on = None\n\n\n"
         "def upgrade() -> None:\n"
-        '    name = os.environ.get("FIXTURE_TABLE", "tags")\n'
+        f"    name = {table}\n"
         '    op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))\n\n\n'
         "def downgrade() -> None:\n"
-        '    op.drop_table(os.environ.get("FIXTURE_TABLE", "tags"))\n'
+        f"    op.drop_table({table})\n"
     )
     cache = tmp_path / "cache"
     config = write_config(
