@@ -295,6 +295,11 @@ def bench_testdb(
         cache.close()
 
 
+def goals(tmp: Path, args: argparse.Namespace, results: Results) -> None:
+    """Goal 4 from bench/run.py (``--only testdb``), with its repetitions and server."""
+    bench_testdb(tmp, args.reps, results, None if args.no_postgres else args.postgres)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--reps", type=int, default=7, help="repetitions of each side")
