@@ -43,7 +43,7 @@ try:
         timed,
     )
     from support import ALEMBIC_APPS, APPS, BIN, NETAPPS
-    from tenants import TENANT_APP, bench_fleet, postgres_database, postgres_fleet, sqlite_fleet
+    from tenants import parse_sizes, run_tenants
 
     from netapps.settings import ALEMBIC_VERSION_TABLE, SQL_VERSION_TABLE
 except ImportError as exc:
@@ -262,7 +262,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sample",
         type=int,
         help="targets the sequential alembic loop is measured on, then extrapolated "
-        "(default 50; quick 5)",
+        "(default 20; quick 5)",
     )
     p.add_argument("--full", action="store_true", help="run the alembic loop over every target")
     p.add_argument("--parallel", type=int, help="netapps migrate --parallel N (default: its own)")
@@ -273,7 +273,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL schemas")
     p.add_argument(
-        "--only", choices=["noop", "empty", "tenants", "schemas"], action="append", help="run some"
+        "--only",
+        choices=["noop", "empty", "tenants", "schemas", "scaling"],
+        action="append",
+        help="run some",
+    )
+    p.add_argument(
+        "--scaling",
+        type=parse_sizes,
+        help="SQLite tenant counts of the scaling run (default 1000,2000,5000,10000; quick "
+        "100,200,500,1000)",
     )
     p.add_argument("--json", type=Path, help="also write the raw figures to this file")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -283,7 +292,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.reps_big = 1 if q else 3
     args.tenants = args.tenants if args.tenants is not None else (100 if q else 1000)
     args.schemas = args.schemas if args.schemas is not None else (20 if q else 200)
-    args.sample = args.sample or (5 if q else 50)
+    args.sample = args.sample or (5 if q else 20)
+    if args.scaling is None:
+        args.scaling = [100, 200, 500, 1000] if q else [1000, 2000, 5000, 10_000]
     if args.full:
         args.sample = max(args.tenants, args.schemas)
     return args
@@ -295,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         if not tool.exists():
             print(f"error: {tool} is missing; run `make migrate` first (it creates .venv)")
             return 2
-    only = set(args.only or ["noop", "empty", "tenants", "schemas"])
+    only = set(args.only or ["noop", "empty", "tenants", "schemas", "scaling"])
     info = machine()
     print("Network-apps benchmarks: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print(f"command: {' '.join([Path(sys.executable).name, 'bench/run.py', *sys.argv[1:]])}")
@@ -308,48 +319,18 @@ def main(argv: list[str] | None = None) -> int:
             bench_noop(tmp, args.reps, results)
         if "empty" in only:
             bench_empty(tmp, max(3, args.reps // 2 + 1), results)
-        if "tenants" in only and args.tenants > 0:
-            heading(f"3a. {args.tenants} SQLite tenant databases of {TENANT_APP}")
-            fleet = sqlite_fleet(tmp, args.tenants)
-            bench_fleet(
-                fleet,
-                f"{args.tenants} SQLite tenants",
-                args.reps_big,
-                args.reps,
-                args.sample,
-                args.parallel,
-                results,
-                goals=True,
-            )
-        if "schemas" in only and args.schemas > 0:
-            heading(f"3b. {args.schemas} PostgreSQL schemas of {TENANT_APP}")
-            label = f"{args.schemas} PG schemas"
-            if args.no_postgres:
-                results.add(Row(f"3. {label}", "skipped (--no-postgres)", "-", "-", None))
-            else:
-                try:
-                    with postgres_database(args.postgres) as db_url:
-                        print(f"  database: {db_url}")
-                        fleet = postgres_fleet(tmp, args.schemas, db_url)
-                        bench_fleet(
-                            fleet,
-                            label,
-                            args.reps_big,
-                            args.reps,
-                            args.sample,
-                            args.parallel,
-                            results,
-                            goals=False,
-                        )
-                except ImportError as exc:
-                    results.add(Row(f"3. {label}", "not measured", "-", "-", None))
-                    results.note(f"PostgreSQL: {exc}")
-                except Exception as exc:
-                    if type(exc).__module__.startswith("psycopg"):
-                        results.add(Row(f"3. {label}", "not measured", "-", "-", None))
-                        results.note(f"PostgreSQL not reachable ({exc}); schemas not measured")
-                    else:
-                        raise
+        run_tenants(
+            tmp,
+            tenants=args.tenants if "tenants" in only else 0,
+            schemas=args.schemas if "schemas" in only else 0,
+            scaling=args.scaling if "scaling" in only else [],
+            reps_big=args.reps_big,
+            reps_noop=args.reps,
+            sample=args.sample,
+            parallel=args.parallel,
+            postgres=None if args.no_postgres else args.postgres,
+            results=results,
+        )
     except BenchError as exc:
         print_table(results)
         print(f"\nerror: {exc}")
