@@ -107,3 +107,78 @@ def test_every_tenant_ends_as_plain_alembic_leaves_a_database(tmp_path: Path, wo
     assert expected["version"] == [(HEAD,)]
     for tenant_db in sorted((tmp_path / "db").glob("*.db")):
         assert _sqlite_snapshot(tenant_db) == expected, tenant_db.name
+
+
+def _postgres_snapshot(url: str, schema: str) -> dict[str, Any]:
+    """A schema's tables, columns, constraints and indexes (its own name taken out, so that
+    two schemas compare), its version and its ledger (without when, by whom, how long)."""
+    import psycopg
+
+    def plain(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return sorted(
+            tuple(str(v).replace(f"{schema}.", "") if v is not None else None for v in row)
+            for row in rows
+        )
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, "
+            "character_maximum_length FROM information_schema.columns WHERE table_schema = %s",
+            (schema,),
+        ).fetchall()
+        constraints = conn.execute(
+            "SELECT c.conname, c.contype, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s",
+            (schema,),
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s", (schema,)
+        ).fetchall()
+        version = conn.execute(f'SELECT version_num FROM "{schema}".alembic_version').fetchall()
+        ledger = conn.execute(
+            "SELECT app, revision, direction, checksum "
+            f'FROM "{schema}".netapps_migration_log ORDER BY id'
+        ).fetchall()
+    return {
+        "columns": plain(columns),
+        "constraints": plain(constraints),
+        "indexes": plain(indexes),
+        "version": version,
+        "ledger": ledger,
+    }
+
+
+def test_schema_tenants_end_as_plain_alembic_leaves_a_schema(
+    tmp_path: Path, pg_database: Any
+) -> None:
+    import psycopg
+
+    url = pg_database.render_as_string(hide_password=False)
+    config = write_config(
+        tmp_path / "netapps.toml",
+        [APP],
+        urls={APP: {"url": url, "schema": "tenant_{tenant}"}},
+        app_settings={APP: {"tenants": ["a", "b", "c"]}},
+        extra={"environments": ["dev"]},
+    )
+    done = run(
+        [BIN / "netapps", "migrate", "--parallel", "2"],
+        env=subprocess_env(config),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    # Plain alembic, pointed at a schema the stock way: libpq's search_path in the URL.
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("CREATE SCHEMA plain")
+    alembic = run(
+        [BIN / "alembic", "upgrade", "head"],
+        env=subprocess_env(None, DATABASE_URL=f"{url}?options=-csearch_path%3Dplain"),
+        cwd=APP_FOLDERS[APP],
+        timeout=300,
+    )
+    assert alembic.returncode == 0, alembic.stdout + alembic.stderr
+    expected = _postgres_snapshot(url, "plain")
+    assert expected["version"] == [(HEAD,)] and expected["columns"]
+    for tenant in "abc":
+        assert _postgres_snapshot(url, f"tenant_{tenant}") == expected, tenant
