@@ -49,12 +49,26 @@ class Request:
     expand: bool = False
 
 
+def _split_equals(argv: list[str]) -> list[str]:
+    """``--parallel=4`` as ``--parallel 4``: the command line accepts both spellings, so both
+    keep the fast path."""
+    args: list[str] = []
+    for item in argv:
+        if item.startswith("--") and "=" in item:
+            args.extend(item.split("=", 1))
+        else:
+            args.append(item)
+    return args
+
+
 def parse_args(argv: list[str]) -> Request:
-    args = list(argv)
+    args = _split_equals(argv)
     environment = None
     while args and args[0].startswith("-"):
         if args[0] == "--env" and len(args) > 1:
             environment, args = args[1], args[2:]
+        elif args[0] == "--debug":
+            args = args[1:]  # tracebacks of errors: a no-op has none to show
         else:
             raise GiveUp
     if not args or args[0] not in ("migrate", "status"):
