@@ -186,9 +186,19 @@ def postgres_database(admin_url: str) -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://{user}@{host}:{port}/{name}"
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"  (dropped database {name})")
+        # A server out of connections (other clients) refuses the admin connection too: a
+        # few more tries before giving up and saying which database is left.
+        for attempt in range(5):
+            try:
+                with psycopg.connect(admin_url, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                print(f"  (dropped database {name})")
+                break
+            except psycopg.OperationalError:
+                if attempt == 4:
+                    print(f"  could not drop database {name}: drop it by hand")
+                    raise
+                time.sleep(3)
 
 
 def postgres_fleet(tmp: Path, n: int, db_url: str) -> Fleet:
