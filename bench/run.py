@@ -17,13 +17,10 @@ import os
 import platform
 import secrets
 import shutil
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +32,6 @@ try:
         BenchError,
         Results,
         Row,
-        Sample,
         Timing,
         bench_config,
         clean_env,
@@ -48,6 +44,7 @@ try:
         timed,
     )
     from support import ALEMBIC_APPS, APPS, BIN, NETAPPS
+    from tenants import parse_sizes, run_tenants
 
     from netapps.settings import ALEMBIC_VERSION_TABLE, SQL_VERSION_TABLE
 except ImportError as exc:
@@ -61,7 +58,6 @@ VERSION_ROW = {
     "alembic": (ALEMBIC_VERSION_TABLE, "version_num"),
     "sql": (SQL_VERSION_TABLE, "version"),
 }
-TENANT_APP = "servicenow"  # the smallest app: one revision, a dozen tables
 
 #: The floor: one Python process reading each database's version row with the plain driver.
 FLOOR_CODE = (
@@ -369,244 +365,14 @@ def check_safety_steps(admin_url: str, created: list[str], results: Results) -> 
 
 
 # --------------------------------------------------------------------------------------------
-# 3. many databases
-
-
-@dataclass
-class Fleet:
-    """N targets of one app for netapps (a tenants config) and for the baseline."""
-
-    kind: str  # "sqlite" or "postgresql"
-    names: list[str]
-    netapps_env: Callable[[int], dict[str, str]]  # a fresh (empty) fleet per repetition
-    baseline: Callable[[str], tuple[dict[str, str], Path]]  # env and cwd of one alembic run
-    prepare_baseline: Callable[[list[str]], None] = lambda names: None
-
-
-def tenant_names(n: int) -> list[str]:
-    return [f"t{i:04d}" for i in range(1, n + 1)]
-
-
-def tenants_available(env: dict[str, str]) -> str | None:
-    """None when netapps knows tenants, else why not."""
-    _, proc = run([NETAPPS, "status", "--json"], env, check=False)
-    if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines()
-        return lines[-1] if lines else f"netapps status exited {proc.returncode}"
-    try:
-        rows = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        return "netapps status --json printed no JSON"
-    if not any(isinstance(r, dict) and r.get("tenant") for r in rows):
-        return "netapps status --json lists no tenants"
-    return None
-
-
-def sqlite_fleet(tmp: Path, n: int) -> Fleet:
-    names = tenant_names(n)
-    root = tmp / "tenants-sqlite"
-    tenants_file = root / "tenants.txt"
-    root.mkdir(parents=True)
-    tenants_file.write_text("\n".join(names) + "\n")
-
-    def netapps_env(rep: int) -> dict[str, str]:
-        d = root / f"netapps-r{rep}"
-        d.mkdir()
-        url = sqlite_url(d / f"{TENANT_APP}-{{tenant}}.db")
-        config = bench_config(
-            d / "netapps.toml", d / "backups", {TENANT_APP: url}, tenants_file=tenants_file
-        )
-        return clean_env(config, tmp)
-
-    base = root / "baseline"
-    base.mkdir()
-    # Plain alembic, as a user loops it: the app's ordinary (single-database) configuration,
-    # DATABASE_URL naming one tenant's file per run.
-    base_config = bench_config(
-        base / "netapps.toml", base / "backups", {TENANT_APP: sqlite_url(base / "unused.db")}
-    )
-
-    def baseline(name: str) -> tuple[dict[str, str], Path]:
-        url = sqlite_url(base / f"{TENANT_APP}-{name}.db")
-        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP].folder
-
-    return Fleet("sqlite", names, netapps_env, baseline)
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A database of our own on the server, dropped at the end: its SQLAlchemy URL."""
-    import psycopg
-
-    name = f"bench_netapps_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    info = psycopg.conninfo.conninfo_to_dict(admin_url)
-    host, port, user = info.get("host", "127.0.0.1"), info.get("port", "5432"), info["user"]
-    try:
-        yield f"postgresql+psycopg://{user}@{host}:{port}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"  (dropped database {name})")
-
-
-def postgres_fleet(tmp: Path, n: int, db_url: str) -> Fleet:
-    import psycopg
-
-    names = tenant_names(n)
-    root = tmp / "tenants-pg"
-    tenants_file = root / "tenants.txt"
-    root.mkdir(parents=True)
-    tenants_file.write_text("\n".join(names) + "\n")
-    libpq_url = db_url.replace("postgresql+psycopg://", "postgresql://")
-
-    def netapps_env(rep: int) -> dict[str, str]:
-        d = root / f"netapps-r{rep}"
-        d.mkdir()
-        # Each repetition gets its own schemas: r<rep>_t0001 ...
-        config = bench_config(
-            d / "netapps.toml",
-            d / "backups",
-            {TENANT_APP: db_url},
-            tenants_file=tenants_file,
-            schema=f"r{rep}_{{tenant}}",
-        )
-        return clean_env(config, tmp)
-
-    base = root / "baseline"
-    base.mkdir()
-    base_config = bench_config(
-        base / "netapps.toml", base / "backups", {TENANT_APP: sqlite_url(base / "unused.db")}
-    )
-
-    def baseline(name: str) -> tuple[dict[str, str], Path]:
-        # Stock alembic has no schema option; the stock way to point it at one is libpq's
-        # search_path in the URL: every unqualified table (the app's, alembic_version, the
-        # ledger) then lives in that schema.
-        url = f"{db_url}?options=-csearch_path%3Dbase_{name}"
-        return clean_env(base_config, tmp, DATABASE_URL=url), APPS[TENANT_APP].folder
-
-    def prepare_baseline(chosen: list[str]) -> None:
-        with psycopg.connect(libpq_url, autocommit=True) as conn:
-            for name in chosen:
-                conn.execute(f"CREATE SCHEMA IF NOT EXISTS base_{name}")
-
-    return Fleet("postgresql", names, netapps_env, baseline, prepare_baseline)
-
-
-def bench_fleet(
-    fleet: Fleet,
-    label: str,
-    reps_big: int,
-    reps_noop: int,
-    sample: int,
-    parallel: int | None,
-    results: Results,
-    goals: bool,
-) -> None:
-    n = len(fleet.names)
-    migrate = [NETAPPS, "migrate", *(["--parallel", str(parallel)] if parallel else [])]
-    env0 = fleet.netapps_env(0)
-    missing = tenants_available(env0)
-    if missing:
-        results.add(Row(f"3. {label}", "not available yet", "-", "-", None))
-        results.note(f"{label}: tenants not available in netapps ({missing})")
-        return
-
-    # netapps: empty -> head, each repetition on a fresh fleet; then no-op on the last one.
-    empty = Sample()
-    env = env0
-    for rep in range(reps_big):
-        env = env0 if rep == 0 else fleet.netapps_env(rep)
-        empty.add(timed(migrate, env))
-        print(
-            f"  netapps migrate, empty -> head, {n} {fleet.kind} targets: {fmt(empty.values[-1])}"
-        )
-    noop = Sample()
-    for _ in range(reps_noop):
-        noop.add(timed(migrate, env))
-    status = Sample()
-    for _ in range(reps_noop):
-        status.add(timed([NETAPPS, "status"], env))
-    _, proc = run([NETAPPS, "status", "--json"], env)
-    states = [r.get("state") for r in json.loads(proc.stdout)]
-    if states.count("up to date") != n:
-        raise BenchError(f"{label}: after migrate, {states.count('up to date')} of {n} up to date")
-
-    # baseline: a sequential loop of `alembic upgrade head`, over a sample (or all).
-    chosen = fleet.names[: min(sample, n)]
-    fleet.prepare_baseline(chosen)
-    base_empty, base_noop = Sample(), Sample()
-    for name in chosen:
-        b_env, cwd = fleet.baseline(name)
-        base_empty.add(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
-    for name in chosen:
-        b_env, cwd = fleet.baseline(name)
-        base_noop.add(timed([ALEMBIC, "upgrade", "head"], b_env, cwd))
-    measured = len(chosen)
-    full = measured == n
-    how = "measured in full" if full else f"EXTRAPOLATED from {measured} of {n} measured"
-    loop_empty = statistics.fmean(base_empty.values) * n
-    loop_noop = statistics.fmean(base_noop.values) * n
-    print(f"  netapps migrate, empty -> head: {empty.text()}")
-    print(f"  netapps migrate, no-op:         {noop.text()}")
-    print(f"  netapps status, all at head:    {status.text()}")
-    print(f"  alembic loop, per target, empty -> head: {base_empty.text()}")
-    print(f"  alembic loop, per target, no-op:         {base_noop.text()}")
-    print(
-        f"  alembic loop over {n}: empty -> head {fmt(loop_empty)}, no-op {fmt(loop_noop)} ({how})"
-    )
-    results.raw[label] = {
-        "targets": n,
-        "netapps_empty": empty.values,
-        "netapps_noop": noop.values,
-        "netapps_status": status.values,
-        "alembic_per_target_empty": base_empty.values,
-        "alembic_per_target_noop": base_noop.values,
-        "alembic_measured": measured,
-    }
-    tag = "" if full else f" [loop extrapolated from {measured}]"
-    thousand = n == 1000
-    results.add(
-        Row(
-            f"3. {label}: no-op",
-            f"netapps {noop.text()}",
-            f"{fmt(noop.median)}",
-            "< 2 s" if goals and thousand else "(goal is for 1,000 tenants)" if goals else "-",
-            (noop.median < 2) if goals and thousand else None,
-        )
-    )
-    results.add(
-        Row(
-            f"3. {label}: no-op, loop / netapps",
-            f"loop {fmt(loop_noop)} vs netapps {fmt(noop.median)}{tag}",
-            f"{ratio(loop_noop, noop.median):.0f}x",
-            "-",
-            None,
-        )
-    )
-    results.add(
-        Row(
-            f"3. {label}: empty->head, loop / netapps",
-            f"loop {fmt(loop_empty)} vs netapps {fmt(empty.median)}{tag}",
-            f"{ratio(loop_empty, empty.median):.1f}x",
-            ">= 10x" if goals else "(no goal set)",
-            ratio(loop_empty, empty.median) >= 10 if goals else None,
-        )
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# goals measured by modules of their own (the place to wire in the issue's goals 3 and 4:
-# bench/tenants.py takes over the fleet benchmarks of section 3 above)
+# goals measured by modules of their own (bench/tenants.py has its own entry: run_tenants)
 
 #: Benchmark modules beside this file, each measuring goals of its own: a module that exists
 #: and defines ``goals(tmp: Path, args: argparse.Namespace, results: Results) -> None`` is run
 #: (``--only NAME`` alone, or with everything), with this run's temporary directory and
 #: arguments, and adds its rows to ``results`` (bench/measure.py: Row, interleaved, Timing).
 #: Module name -> the issue's goal it measures (named in the table while it is missing).
-GOAL_MODULES = {"tenants": "goal 3. tenant fleets", "testdb": "goal 4. test databases"}
+GOAL_MODULES = {"testdb": "goal 4. test databases"}
 
 
 def run_goal_modules(only: set[str], tmp: Path, args: argparse.Namespace, results: Results) -> None:
@@ -684,7 +450,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sample",
         type=int,
         help="targets the sequential alembic loop is measured on, then extrapolated "
-        "(default 50; quick 5)",
+        "(default 20; quick 5)",
     )
     p.add_argument("--full", action="store_true", help="run the alembic loop over every target")
     p.add_argument("--parallel", type=int, help="netapps migrate --parallel N (default: its own)")
@@ -696,9 +462,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL schemas")
     p.add_argument(
         "--only",
-        choices=["noop", "empty", "empty-pg", "tenants", "schemas", *GOAL_MODULES],
+        choices=["noop", "empty", "empty-pg", "tenants", "schemas", "scaling", *GOAL_MODULES],
         action="append",
         help="run some",
+    )
+    p.add_argument(
+        "--scaling",
+        type=parse_sizes,
+        help="SQLite tenant counts of the scaling run (default 1000,2000,5000,10000; quick "
+        "100,200,500,1000)",
     )
     p.add_argument("--json", type=Path, help="also write the raw figures to this file")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -708,7 +480,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.reps_big = 1 if q else 3
     args.tenants = args.tenants if args.tenants is not None else (100 if q else 1000)
     args.schemas = args.schemas if args.schemas is not None else (20 if q else 200)
-    args.sample = args.sample or (5 if q else 50)
+    args.sample = args.sample or (5 if q else 20)
+    if args.scaling is None:
+        args.scaling = [100, 200, 500, 1000] if q else [1000, 2000, 5000, 10_000]
     if args.full:
         args.sample = max(args.tenants, args.schemas)
     return args
@@ -720,7 +494,9 @@ def main(argv: list[str] | None = None) -> int:
         if not tool.exists():
             print(f"error: {tool} is missing; run `make migrate` first (it creates .venv)")
             return 2
-    only = set(args.only or ["noop", "empty", "empty-pg", "tenants", "schemas", *GOAL_MODULES])
+    only = set(
+        args.only or ["noop", "empty", "empty-pg", "tenants", "schemas", "scaling", *GOAL_MODULES]
+    )
     info = machine()
     print("Network-apps benchmarks: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print(f"command: {' '.join([Path(sys.executable).name, 'bench/run.py', *sys.argv[1:]])}")
@@ -748,48 +524,18 @@ def main(argv: list[str] | None = None) -> int:
                         raise
                     results.add(Row("goal 2. SAP PostgreSQL", "not measured", "-", "-", None))
                     results.note(f"PostgreSQL not reachable ({exc}); goal 2 not measured")
-        if "tenants" in only and args.tenants > 0:
-            heading(f"3a. {args.tenants} SQLite tenant databases of {TENANT_APP}")
-            fleet = sqlite_fleet(tmp, args.tenants)
-            bench_fleet(
-                fleet,
-                f"{args.tenants} SQLite tenants",
-                args.reps_big,
-                args.reps,
-                args.sample,
-                args.parallel,
-                results,
-                goals=True,
-            )
-        if "schemas" in only and args.schemas > 0:
-            heading(f"3b. {args.schemas} PostgreSQL schemas of {TENANT_APP}")
-            label = f"{args.schemas} PG schemas"
-            if args.no_postgres:
-                results.add(Row(f"3. {label}", "skipped (--no-postgres)", "-", "-", None))
-            else:
-                try:
-                    with postgres_database(args.postgres) as db_url:
-                        print(f"  database: {db_url}")
-                        fleet = postgres_fleet(tmp, args.schemas, db_url)
-                        bench_fleet(
-                            fleet,
-                            label,
-                            args.reps_big,
-                            args.reps,
-                            args.sample,
-                            args.parallel,
-                            results,
-                            goals=False,
-                        )
-                except ImportError as exc:
-                    results.add(Row(f"3. {label}", "not measured", "-", "-", None))
-                    results.note(f"PostgreSQL: {exc}")
-                except Exception as exc:
-                    if type(exc).__module__.startswith("psycopg"):
-                        results.add(Row(f"3. {label}", "not measured", "-", "-", None))
-                        results.note(f"PostgreSQL not reachable ({exc}); schemas not measured")
-                    else:
-                        raise
+        run_tenants(
+            tmp,
+            tenants=args.tenants if "tenants" in only else 0,
+            schemas=args.schemas if "schemas" in only else 0,
+            scaling=args.scaling if "scaling" in only else [],
+            reps_big=args.reps_big,
+            reps_noop=args.reps,
+            sample=args.sample,
+            parallel=args.parallel,
+            postgres=None if args.no_postgres else args.postgres,
+            results=results,
+        )
         # Goals measured by modules of their own (bench/tenants.py, bench/testdb.py).
         run_goal_modules(only, tmp, args, results)
     except BenchError as exc:

@@ -5,6 +5,7 @@ which the no-op fast path shares."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,8 +34,14 @@ class App:
     #: The app's section of netapps.toml, as read (netapps.settings interprets it).
     spec: dict[str, Any] = field(default_factory=dict, compare=False)
     #: Several databases (or PostgreSQL schemas) of the same app, one per tenant: its URL or
-    #: schema setting contains ``{tenant}``.
-    tenants: tuple[str, ...] = ()
+    #: schema setting contains ``{tenant}``. Not part of the app's identity: comparing or
+    #: hashing a Target (which holds its App) must not cost a pass over 10,000 tenant names.
+    tenants: tuple[str, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def tenant_set(self) -> frozenset[str]:
+        """The tenants, for a membership test in constant time."""
+        return frozenset(self.tenants)
 
     def matches(self, text: str) -> bool:
         return settings.normalise(text) in settings.app_names(self.name, self.label, self.aliases)
@@ -85,16 +92,22 @@ class Project:
     def targets(self, names: list[str] | None) -> list[Target]:
         """Every database of the named apps (all apps by default); ``app:tenant`` names one."""
         chosen: list[Target] = []
+        # Named twice (``servicenow servicenow:acme``): once. A set, not ``in chosen``: with
+        # thousands of tenants that list scan made choosing quadratic.
+        seen: set[tuple[str, str | None]] = set()
         for name in names or [a.name for a in self.apps]:
             app_name, _, tenant = name.partition(":")
             app = self.find(app_name)
             if tenant:
-                if tenant not in app.tenants:
+                if tenant not in app.tenant_set:
                     raise UnknownAppError(f"{app.name} has no tenant '{tenant}'")
-                found = [self.target(app, tenant=tenant)]
+                wanted: tuple[str | None, ...] = (tenant,)
             else:
-                found = [self.target(app, tenant=t) for t in app.tenants] or [self.target(app)]
-            chosen.extend(t for t in found if t not in chosen)
+                wanted = app.tenants or (None,)
+            for each in wanted:
+                if (app.name, each) not in seen:
+                    seen.add((app.name, each))
+                    chosen.append(self.target(app, tenant=each))
         self._refuse_shared(chosen)
         return chosen
 
@@ -103,16 +116,22 @@ class Project:
         lock and ledger: refused before anything runs, whichever of them is named."""
         from netapps.errors import NetappsError
 
+        built = {t.name: t for t in chosen}  # each database is parsed once, not twice
+        identities = {t.name: t.engine.identity(t) for t in chosen}
         users: dict[str, set[str]] = {}
         for app in self.apps:
             for tenant in app.tenants or (None,):
-                try:
-                    target = self.target(app, tenant=tenant)
-                except NetappsError:
-                    continue  # its own error is reported when it is named
-                users.setdefault(target.engine.identity(target), set()).add(target.name)
+                name = f"{app.name}:{tenant}" if tenant else app.name
+                identity = identities.get(name)
+                if identity is None:
+                    try:
+                        target = built.get(name) or self.target(app, tenant=tenant)
+                    except NetappsError:
+                        continue  # its own error is reported when it is named
+                    identity = target.engine.identity(target)
+                users.setdefault(identity, set()).add(name)
         for target in chosen:
-            sharing = users.get(target.engine.identity(target), set()) - {target.name}
+            sharing = users.get(identities[target.name], set()) - {target.name}
             if sharing:
                 owner = sorted(sharing)[0]
                 raise ConfigError(

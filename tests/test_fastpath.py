@@ -57,6 +57,10 @@ def test_flags_that_do_not_change_a_noop_keep_the_fast_path(at_head: Path) -> No
     still without importing SQLAlchemy."""
     flags = ["--parallel", "4", "--lock-timeout", "60", "--ddl-lock-timeout", "2.5"]
     assert answer(["migrate", *flags, "--lock-retries", "3", "--json"]) == 0
+    # Spelled with an equals sign, and the global --debug (a no-op has no traceback to show).
+    assert answer(["--debug", "migrate", "--parallel=4", "--to=head", "--json"]) == 0
+    assert answer(["--env=dev", "status", "--exit-code"]) == 0
+    assert answer(["migrate", "--parallel=0"]) is None  # the full CLI's usage error
 
 
 def test_fast_path_gives_up_unless_everything_is_at_head(at_head: Path) -> None:
