@@ -42,7 +42,7 @@ from netapps.cli import main
 SECRET = "s3cret"
 UNREACHABLE = f"postgresql+psycopg://u:{SECRET}@127.0.0.1:1/x"
 SN_FIRST = "001_initial_migration"
-SN_HEAD = "002_create_work_notes"
+SN_HEAD = "004_index_ticket_correlation_ids"
 
 
 # -- helpers -------------------------------------------------------------------------------
