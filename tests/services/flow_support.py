@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from services_support import (
     service_env,
     wait_healthy,
 )
-from sqlalchemy import MetaData, create_engine, inspect, select
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 from sqlalchemy.engine import URL
 from support import REPO
 
@@ -308,15 +308,169 @@ def dump_database(url: URL) -> str:
     return "\n".join(lines)
 
 
-async def _gather_limited(calls: list[Callable[[], Any]], limit: int) -> list[Any]:
-    gate = asyncio.Semaphore(limit)
+@dataclass
+class ManyResets:
+    """What ``drive_resets`` saw: per correlation id, when its request was accepted and when
+    SAP first listed its ticket; and how long the whole batch took to complete."""
 
-    async def one(call: Callable[[], Any]) -> Any:
-        async with gate:
-            return await call()
+    requested_at: dict[str, float] = field(default_factory=dict)
+    opened_at: dict[str, float] = field(default_factory=dict)
+    numbers: dict[str, str] = field(default_factory=dict)
+    started: float = 0.0
+    finished: float = 0.0
 
-    return await asyncio.gather(*(one(c) for c in calls))
+    @property
+    def seconds(self) -> float:
+        return self.finished - self.started
+
+    def to_sap_ticket(self) -> list[float]:
+        """Seconds from each ServiceNow request to its SAP ticket, sorted."""
+        return sorted(self.opened_at[c] - self.requested_at[c] for c in self.opened_at)
 
 
-def env_without_databases() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+async def drive_resets(
+    cluster: FlowCluster,
+    count: int,
+    concurrency: int = 50,
+    timeout: float = 120.0,
+    midway: Callable[[], None] | None = None,
+) -> ManyResets:
+    """``count`` SAP users, a reset requested for each at once (``concurrency`` in flight,
+    spread over the ServiceNow replicas); SAP's administrator resets each ticket as soon as
+    it is listed (spread over the SAP replicas); done when the platform reports every run
+    succeeded. ``midway`` runs (in a thread) once half the requests were accepted."""
+    gate = asyncio.Semaphore(concurrency)
+    replicas = cluster.replicas
+    clients = {
+        (name, i): httpx.AsyncClient(base_url=cluster.base_url(name, i), timeout=60)
+        for name in SERVICE_ORDER
+        for i in range(replicas)
+    }
+    seen = ManyResets()
+    try:
+        admin_sap = cluster.admin["sap"]
+
+        async def make_user(i: int) -> str:
+            username = f"bulk-{secrets.token_hex(5)}"
+            body = {
+                "username": username,
+                "password": new_password(),
+                "roles": ["Store_Manager"],
+                "must_change_password": False,
+            }
+            async with gate:
+                r = await clients["sap", i % replicas].post(
+                    "/api/users", json=body, headers=admin_sap
+                )
+            assert r.status_code == 201, r.text
+            return username
+
+        usernames = await asyncio.gather(*(make_user(i) for i in range(count)))
+        requester = cluster.servicenow_user()
+        midway_task: asyncio.Task[None] | None = None
+        seen.started = time.monotonic()
+
+        async def request(i: int, username: str) -> None:
+            nonlocal midway_task
+            async with gate:
+                r = await clients["servicenow", i % replicas].post(
+                    "/api/password-resets",
+                    json={"sap_username": username},
+                    headers={**requester, "Idempotency-Key": f"bulk-{username}"},
+                )
+            assert r.status_code == 201, r.text
+            ticket = r.json()
+            seen.requested_at[ticket["correlation_id"]] = time.monotonic()
+            seen.numbers[ticket["correlation_id"]] = ticket["ticket_number"]
+            if midway is not None and midway_task is None and len(seen.requested_at) >= count // 2:
+                midway_task = asyncio.create_task(asyncio.to_thread(midway))
+
+        async def reset(i: int, sap_ticket_id: str) -> None:
+            for _attempt in range(100):  # SAP may be restarting
+                try:
+                    async with gate:
+                        r = await clients["sap", i % replicas].post(
+                            f"/api/password-resets/{sap_ticket_id}/reset", headers=admin_sap
+                        )
+                    if r.status_code == 200:
+                        issued(r.json()["temporary_password"])
+                        return
+                    assert r.status_code >= 500, r.text
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+            raise AssertionError(f"could not reset {sap_ticket_id}")
+
+        async def admin_loop() -> None:
+            """Lists open tickets, resets each once, until every request has its ticket."""
+            resets: list[asyncio.Task[None]] = []
+            acted: set[str] = set()
+            turn = 0
+            deadline = time.monotonic() + timeout
+            while len(seen.opened_at) < count and time.monotonic() < deadline:
+                turn += 1
+                try:
+                    r = await clients["sap", turn % replicas].get(
+                        "/api/password-resets",
+                        params={"status": "open", "limit": 500},
+                        headers=admin_sap,
+                    )
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+                    continue
+                now = time.monotonic()
+                if r.status_code == 200:
+                    for t in r.json():
+                        cid = t["correlation_id"]
+                        if cid in seen.requested_at and t["sap_ticket_id"] not in acted:
+                            seen.opened_at.setdefault(cid, now)
+                            acted.add(t["sap_ticket_id"])
+                            resets.append(
+                                asyncio.create_task(reset(len(acted), t["sap_ticket_id"]))
+                            )
+                await asyncio.sleep(0.05)
+            await asyncio.gather(*resets)
+
+        requests = asyncio.gather(*(request(i, u) for i, u in enumerate(usernames)))
+        admin = asyncio.create_task(admin_loop())
+        await requests
+        await admin
+        assert len(seen.opened_at) == count, f"{len(seen.opened_at)} of {count} SAP tickets"
+        admin_mule = cluster.admin["mulesoft"]
+        deadline = time.monotonic() + timeout
+        done = 0
+        while time.monotonic() < deadline:
+            r = await clients["mulesoft", 0].get(
+                "/api/flows/runs",
+                params={"status": "succeeded", "limit": 500},
+                headers=admin_mule,
+            )
+            done = sum(1 for run in r.json() if run["correlation_id"] in seen.requested_at)
+            if done == count:
+                break
+            await asyncio.sleep(0.1)
+        seen.finished = time.monotonic()
+        assert done == count, f"{done} of {count} flows succeeded in {timeout} s"
+        if midway_task is not None:
+            await midway_task
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    return seen
+
+
+def restart(cluster: FlowCluster, name: str) -> None:
+    """Every replica of ``name`` stopped, then started again."""
+    for index in range(cluster.replicas):
+        cluster.stop(name, index)
+    for index in range(cluster.replicas):
+        cluster.start(name, index)
+
+
+def scalar(url: URL, sql: str) -> Any:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+    finally:
+        engine.dispose()
