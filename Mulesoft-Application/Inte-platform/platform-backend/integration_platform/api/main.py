@@ -31,6 +31,11 @@ async def bootstrap(db: Database, settings: ServiceSettings) -> None:
                 ADMIN,
                 reset=settings.environment == "dev",
             )
+            await session.commit()
+    async with db.writer() as session:
+        # Made once here rather than by the first messages, which may arrive all at once.
+        if await flows.ensure_integration(session) is not None:
+            await session.commit()
 
 
 SPEC = ServiceSpec(

@@ -77,6 +77,14 @@ async def _integration_id(session: AsyncSession) -> int:
     return integration.id
 
 
+async def ensure_integration(session: AsyncSession) -> int | None:
+    """The flow's integration, made if missing; None while the platform has no user."""
+    try:
+        return await _integration_id(session)
+    except Problem:
+        return None
+
+
 async def log_hop(
     session: AsyncSession, correlation_id: str, message: str, level: str = "INFO"
 ) -> None:
