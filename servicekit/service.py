@@ -20,6 +20,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
+from sqlalchemy.exc import IntegrityError
 
 from servicekit import migrations
 from servicekit.auth import PUBLIC, SERVICE_ROLE, ApiKeyResolver, Principal
@@ -99,7 +100,12 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         try:
             await prepare_database(spec, settings, db)
             if spec.bootstrap is not None:
-                await spec.bootstrap(db, settings)
+                try:
+                    await spec.bootstrap(db, settings)
+                except IntegrityError:
+                    # Another replica starting at the same moment made the administrator
+                    # first: this time it is found.
+                    await spec.bootstrap(db, settings)
         except BaseException:
             await db.dispose()
             raise
