@@ -5,10 +5,11 @@ Two replicas of each service (SAP_clone, the integration platform, ServiceNow), 
 its own uvicorn process, on PostgreSQL (127.0.0.1:5432, user postgres; three databases made
 for the run and dropped at the end), with the product's relay settings (poll 0.5 s, backoff
 from 1 s). 200 resets requested at once (50 in flight) from ServiceNow; SAP's administrator
-resets each ticket as soon as SAP lists it; a flow is complete when the platform reports its
-run succeeded (ServiceNow's ticket resolved). Figures: flows completed per second over the
-whole batch, and p50 / p99 from the ServiceNow request being accepted to SAP listing the
-ticket. The same again with SAP (both replicas) restarted once half the requests are in.
+resets each ticket as soon as SAP lists it (polling every 0.2 s); a flow is complete when the
+platform reports its run succeeded (ServiceNow's ticket resolved). Figures: flows completed per
+second over the whole batch (first request sent to last run succeeded), and p50 / p99 from the
+ServiceNow ticket to the SAP ticket, from the two rows' created_at (one clock: the machine's).
+The same again with SAP (both replicas) restarted once half the requests are in.
 The two scenarios alternate when --reps is above 1.
 """
 
@@ -69,12 +70,13 @@ def scenario(cluster: FlowCluster, count: int, restart_sap: bool) -> ManyResets:
 
 def describe(label: str, runs: list[ManyResets], count: int) -> tuple[float, str]:
     rates = [count / r.seconds for r in runs]
-    latencies = [s for r in runs for s in r.to_sap_ticket()]
+    latencies = [s for r in runs for s in r.to_sap_ticket]
     rate = statistics.median(rates)
     text = (
         f"{rate:.1f} flows/s (whole batch {fmt(statistics.median(r.seconds for r in runs))}), "
         f"request -> SAP ticket p50 {fmt(percentile(latencies, 0.5))}, "
-        f"p99 {fmt(percentile(latencies, 0.99))}, n={len(runs)}"
+        f"p99 {fmt(percentile(latencies, 0.99))}, n={len(runs)} "
+        f"(setup: users made in {fmt(statistics.median(r.setup_seconds for r in runs))})"
     )
     print(f"{label:<28} {text}", flush=True)
     return rate, text

@@ -34,6 +34,7 @@ def replicas(
 def test_200_concurrent_resets_on_replicas_complete_exactly_once(replicas: FlowCluster) -> None:
     seen = asyncio.run(drive_resets(replicas, REQUESTS, timeout=180))
     assert len(seen.opened_at) == REQUESTS
+    assert len(seen.to_sap_ticket) == REQUESTS
     sap, mule, sn = (replicas.urls[name] for name in ("sap", "mulesoft", "servicenow"))
     checks = {
         "SAP tickets": (sap, "SELECT count(*) FROM password_reset_tickets"),
