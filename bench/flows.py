@@ -87,6 +87,12 @@ def main() -> int:
     parser.add_argument("--resets", type=int, default=200, help="resets per batch (200)")
     parser.add_argument("--replicas", type=int, default=2, help="processes per service (2)")
     parser.add_argument("--reps", type=int, default=1, help="batches per scenario (1)")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=4,
+        help="POOL_SIZE of each process (4: 6 processes stay under PostgreSQL's 100 connections)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5432)
     args = parser.parse_args()
@@ -109,7 +115,9 @@ def main() -> int:
                 f"password-reset flow: {args.resets} resets, {args.replicas} replicas per "
                 "service, PostgreSQL"
             )
-            with flow_cluster(urls, folder, args.replicas, relay_env={}) as cluster:
+            with flow_cluster(
+                urls, folder, args.replicas, relay_env={}, pool_size=args.pool_size
+            ) as cluster:
                 runs: dict[str, list[ManyResets]] = {"steady": [], "SAP restarted midway": []}
                 for _rep in range(args.reps):
                     runs["steady"].append(scenario(cluster, args.resets, restart_sap=False))

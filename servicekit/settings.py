@@ -61,7 +61,7 @@ class ServiceSettings(BaseSettings):
     #: the ports of ``make run``.
     peers: str = ""
     relay_poll_seconds: float = Field(0.5, gt=0)
-    relay_batch: int = Field(50, gt=0)
+    relay_batch: int = Field(20, gt=0)
     relay_lease_seconds: float = Field(30, gt=0)
     relay_backoff_seconds: float = Field(1.0, gt=0)
     relay_backoff_max_seconds: float = Field(60, gt=0)

@@ -43,7 +43,7 @@ MESSAGES_PATH = "/api/messages"
 @dataclass(frozen=True)
 class RelayOptions:
     poll_seconds: float = 0.5
-    batch: int = 50
+    batch: int = 20
     lease_seconds: float = 30.0
     backoff_seconds: float = 1.0
     backoff_max_seconds: float = 60.0

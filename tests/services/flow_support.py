@@ -385,6 +385,8 @@ async def drive_resets(
                     if r.status_code == 200:
                         issued(r.json()["temporary_password"])
                         return
+                    if r.status_code == 409:  # an earlier try went through, its answer lost
+                        return
                     assert r.status_code >= 500, r.text
                 except httpx.TransportError:
                     pass

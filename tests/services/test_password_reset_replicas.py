@@ -16,6 +16,9 @@ from sqlalchemy.engine import URL
 
 REQUESTS = 200
 REPLICAS = 2
+#: Connections per process (twice that at most): six processes stay well under PostgreSQL's
+#: 100, which other test databases share.
+POOL_SIZE = 4
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +30,9 @@ def replicas(
     urls = {name: module_databases("postgresql") for name in APPS}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NETAPPS_CONFIG", str(_test_config))
-        with flow_cluster(urls, tmp_path_factory.mktemp("replica-logs"), REPLICAS) as started:
+        with flow_cluster(
+            urls, tmp_path_factory.mktemp("replica-logs"), REPLICAS, pool_size=POOL_SIZE
+        ) as started:
             yield started
 
 
