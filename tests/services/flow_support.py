@@ -376,6 +376,7 @@ async def drive_resets(
                 midway_task = asyncio.create_task(asyncio.to_thread(midway))
 
         async def reset(i: int, sap_ticket_id: str) -> None:
+            last = ""
             for _attempt in range(100):  # SAP may be restarting
                 try:
                     async with gate:
@@ -388,10 +389,11 @@ async def drive_resets(
                     if r.status_code == 409:  # an earlier try went through, its answer lost
                         return
                     assert r.status_code >= 500, r.text
-                except httpx.TransportError:
-                    pass
+                    last = f"{r.status_code} {r.text[:200]}"
+                except httpx.TransportError as exc:
+                    last = type(exc).__name__
                 await asyncio.sleep(0.2)
-            raise AssertionError(f"could not reset {sap_ticket_id}")
+            raise AssertionError(f"could not reset {sap_ticket_id}: {last}")
 
         async def admin_loop() -> None:
             """Lists open tickets, resets each once, until every request has its ticket."""

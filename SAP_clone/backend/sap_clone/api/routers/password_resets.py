@@ -157,14 +157,17 @@ async def _open_ticket(session: AsyncSession, sap_ticket_id: str) -> PasswordRes
 async def reset(
     sap_ticket_id: str, session: WriteSession, admin: AdminOnly, request: Request
 ) -> ResetDone:
+    # Hashed before the transaction begins: argon2 takes a while, and no connection or row
+    # lock should be held meanwhile.
+    temporary = generate_password()
+    password_hash = await hash_password(temporary)
     ticket = await _open_ticket(session, sap_ticket_id)
     user = await session.scalar(
         select(User).where(User.username == ticket.username).with_for_update()
     )
     if user is None or user.status != "active":
         raise conflict(f"SAP user {ticket.username} is no longer active: reject the request")
-    temporary = generate_password()
-    user.password_hash = await hash_password(temporary)
+    user.password_hash = password_hash
     user.must_change_password = True
     user.updated_at = dt.datetime.now(dt.UTC)
     ticket.status = "completed"

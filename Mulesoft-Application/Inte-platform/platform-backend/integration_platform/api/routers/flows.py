@@ -54,11 +54,20 @@ def _event(event: str, **details: Any) -> dict[str, Any]:
     return {"at": _now().isoformat(), "event": event, **details}
 
 
+#: The flow integration's id per database (it never changes once made): one query saved per
+#: log entry, several per message.
+_INTEGRATION_IDS: dict[str, int] = {}
+
+
 async def _integration_id(session: AsyncSession) -> int:
+    database = str(session.get_bind().url)
+    if database in _INTEGRATION_IDS:
+        return _INTEGRATION_IDS[database]
     found = await session.scalar(
         select(Integration.id).where(Integration.name == INTEGRATION_NAME).order_by(Integration.id)
     )
     if found is not None:
+        _INTEGRATION_IDS[database] = int(found)
         return int(found)
     owner = await session.scalar(
         select(User.id).order_by((User.role == ADMIN).desc(), User.id).limit(1)
