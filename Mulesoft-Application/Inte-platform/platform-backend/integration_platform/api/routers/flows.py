@@ -60,7 +60,8 @@ _INTEGRATION_IDS: dict[str, int] = {}
 
 
 async def _integration_id(session: AsyncSession) -> int:
-    database = str(session.get_bind().url)
+    bind = session.get_bind()
+    database = str(bind.engine.url)
     if database in _INTEGRATION_IDS:
         return _INTEGRATION_IDS[database]
     found = await session.scalar(
