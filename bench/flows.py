@@ -119,11 +119,12 @@ def main() -> int:
                 urls, folder, args.replicas, relay_env={}, pool_size=args.pool_size
             ) as cluster:
                 runs: dict[str, list[ManyResets]] = {"steady": [], "SAP restarted midway": []}
-                for _rep in range(args.reps):
-                    runs["steady"].append(scenario(cluster, args.resets, restart_sap=False))
-                    runs["SAP restarted midway"].append(
-                        scenario(cluster, args.resets, restart_sap=True)
-                    )
+                for rep in range(args.reps):
+                    for label in runs:
+                        runs[label].append(
+                            scenario(cluster, args.resets, restart_sap=label != "steady")
+                        )
+                        describe(f"{label} (batch {rep + 1})", runs[label][-1:], args.resets)
                 steady, steady_text = describe("steady", runs["steady"], args.resets)
                 restarted, restarted_text = describe(
                     "SAP restarted midway", runs["SAP restarted midway"], args.resets

@@ -377,7 +377,8 @@ async def drive_resets(
 
         async def reset(i: int, sap_ticket_id: str) -> None:
             last = ""
-            for _attempt in range(100):  # SAP may be restarting
+            give_up = time.monotonic() + timeout
+            while time.monotonic() < give_up:  # SAP may be restarting
                 try:
                     async with gate:
                         r = await clients["sap", i % replicas].post(
