@@ -7,8 +7,9 @@ for the run and dropped at the end), with the product's relay settings (poll 0.5
 from 1 s). 200 resets requested at once (50 in flight) from ServiceNow; SAP's administrator
 resets each ticket as soon as SAP lists it (polling every 0.5 s); a flow is complete when its
 run is succeeded in the platform's database (ServiceNow accepted the outcome). Figures:
-flows completed per second over the whole batch (first request sent to last run succeeded), and p50 / p99 from the
-ServiceNow ticket to the SAP ticket, from the two rows' created_at (one clock: the machine's).
+flows completed per second over the whole batch (first request sent to last run succeeded),
+and p50 / p99 from the ServiceNow ticket to the SAP ticket, from the two rows' created_at
+(one clock: the machine's).
 The same again with SAP (both replicas) restarted once half the requests are in.
 The two scenarios alternate when --reps is above 1.
 """
