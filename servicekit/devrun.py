@@ -8,6 +8,7 @@ the ``admin`` account of each service; each service generates its own JWT secret
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -89,6 +90,8 @@ def main() -> int:
         )
         return code
     password = generate_password()
+    # The services sign their messages to each other with one key, made for this run.
+    hop_secret = secrets.token_urlsafe(48)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for service in SERVICES:
@@ -96,6 +99,9 @@ def main() -> int:
                 **os.environ,
                 f"{service.prefix}BOOTSTRAP_ADMIN_USERNAME": service.login,
                 f"{service.prefix}BOOTSTRAP_ADMIN_PASSWORD": password,
+                f"{service.prefix}HOP_SECRET": os.environ.get(
+                    f"{service.prefix}HOP_SECRET", hop_secret
+                ),
             }
             process = subprocess.Popen([sys.executable, "-m", service.module], env=env)
             processes.append(process)

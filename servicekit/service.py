@@ -8,6 +8,8 @@ migrations and refuses to serve otherwise, unless ``MIGRATE_ON_START=1`` lets it
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,12 +20,17 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
+from sqlalchemy.exc import IntegrityError
 
 from servicekit import migrations
 from servicekit.auth import PUBLIC, SERVICE_ROLE, ApiKeyResolver, Principal
 from servicekit.db import Database
 from servicekit.errors import install_error_handlers, problem_response
 from servicekit.logging import configure_logging
+from servicekit.messaging import inbox
+from servicekit.messaging.admin import outbox_admin_router
+from servicekit.messaging.outbox import MessagingSpec, Outbox
+from servicekit.messaging.relay import Relay, RelayOptions
 from servicekit.middleware import install_middleware
 from servicekit.ratelimit import LoginLimiter
 from servicekit.security import TokenService, api_key_digest, digest_in
@@ -49,6 +56,8 @@ class ServiceSpec:
     bootstrap: Callable[[Database, ServiceSettings], Awaitable[None]] | None = None
     #: How an X-API-Key is resolved; default: the configured service key digests.
     api_key_resolver: ApiKeyResolver | None = None
+    #: Its messages to and from the other services (outbox, relay, inbox), if any.
+    messaging: MessagingSpec | None = None
 
 
 async def configured_service_keys(request: Request, key: str) -> Principal | None:
@@ -91,16 +100,31 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         try:
             await prepare_database(spec, settings, db)
             if spec.bootstrap is not None:
-                await spec.bootstrap(db, settings)
+                try:
+                    await spec.bootstrap(db, settings)
+                except IntegrityError:
+                    # Another replica starting at the same moment made the administrator
+                    # first: this time it is found.
+                    await spec.bootstrap(db, settings)
         except BaseException:
             await db.dispose()
             raise
         app.state.database = db
         app.state.heads = migrations.expected_heads(db.info)
-        log.info("service_started", service=spec.app, database=db.info.display_url)
+        relay_task = start_relay(spec, settings, db)
+        log.info(
+            "service_started",
+            service=spec.app,
+            database=db.info.display_url,
+            relay=relay_task is not None,
+        )
         try:
             yield
         finally:
+            if relay_task is not None:
+                relay_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay_task
             await db.dispose()
 
     app = FastAPI(
@@ -121,7 +145,37 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.include_router(health_router)
     for router in spec.routers:
         app.include_router(router)
+    if spec.messaging is not None:
+        app.state.messaging = spec.messaging
+        app.state.outbox = Outbox(spec.messaging.tables, spec.app)
+        app.include_router(inbox.router)
+        app.include_router(outbox_admin_router(*spec.messaging.admin_roles))
     return app
+
+
+def start_relay(
+    spec: ServiceSpec, settings: ServiceSettings, db: Database
+) -> asyncio.Task[None] | None:
+    """The relay of this process, when the service has messages and hops are configured."""
+    secret = settings.hop_key
+    if spec.messaging is None:
+        return None
+    if secret is None:
+        log.warning(
+            "relay_not_started",
+            reason=f"set {settings.env_prefix}HOP_SECRET to exchange messages with the others",
+        )
+        return None
+    options = RelayOptions(
+        poll_seconds=settings.relay_poll_seconds,
+        batch=settings.relay_batch,
+        lease_seconds=settings.relay_lease_seconds,
+        backoff_seconds=settings.relay_backoff_seconds,
+        backoff_max_seconds=settings.relay_backoff_max_seconds,
+        max_attempts=settings.relay_max_attempts,
+    )
+    relay = Relay(db, spec.messaging, spec.app, secret, settings.peer_urls, options)
+    return asyncio.create_task(relay.run(), name=f"{spec.app}-relay")
 
 
 health_router = APIRouter(tags=["health"], dependencies=[Depends(PUBLIC)])

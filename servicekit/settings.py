@@ -17,6 +17,12 @@ from pydantic_settings import BaseSettings
 
 #: Below this, an HMAC key is guessable offline from one token.
 MIN_SECRET_LENGTH = 32
+#: Where ``make run`` serves each service.
+DEV_PEERS = {
+    "sap": "http://127.0.0.1:4798",
+    "mulesoft": "http://127.0.0.1:4797",
+    "servicenow": "http://127.0.0.1:4780",
+}
 
 
 class ServiceSettings(BaseSettings):
@@ -46,6 +52,20 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = None
     log_level: str = "INFO"
     pool_size: int = Field(10, gt=0)
+    #: HMAC key of the signed hops between the services (the same in all three), 32+
+    #: characters. Without it this service neither sends nor accepts messages.
+    hop_secret: SecretStr | None = None
+    #: How old a signed hop may be (seconds) before it is refused as a replay.
+    hop_window_seconds: float = Field(300, gt=0)
+    #: Where the other services listen: ``name=url`` pairs, comma-separated; dev default:
+    #: the ports of ``make run``.
+    peers: str = ""
+    relay_poll_seconds: float = Field(0.5, gt=0)
+    relay_batch: int = Field(20, gt=0)
+    relay_lease_seconds: float = Field(30, gt=0)
+    relay_backoff_seconds: float = Field(1.0, gt=0)
+    relay_backoff_max_seconds: float = Field(60, gt=0)
+    relay_max_attempts: int = Field(10, gt=0)
 
     @model_validator(mode="after")
     def _secrets_in_production(self) -> ServiceSettings:
@@ -57,9 +77,31 @@ class ServiceSettings(BaseSettings):
                     f"{prefix}JWT_SECRET must be set to a random value of at least "
                     f"{MIN_SECRET_LENGTH} characters in production"
                 )
-        elif self.jwt_secret is None:
+        hop = self.hop_secret.get_secret_value() if self.hop_secret else None
+        if hop is not None and len(hop) < MIN_SECRET_LENGTH:
+            raise ValueError(f"{prefix}HOP_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        if self.environment != "production" and self.jwt_secret is None:
             self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
         return self
+
+    @property
+    def env_prefix(self) -> str:
+        return str(self.model_config.get("env_prefix", ""))
+
+    @property
+    def hop_key(self) -> str | None:
+        """The hop secret, or None when hops are not configured."""
+        return self.hop_secret.get_secret_value() if self.hop_secret else None
+
+    @property
+    def peer_urls(self) -> dict[str, str]:
+        """The other services' base URLs by netapps name."""
+        urls = dict(DEV_PEERS)
+        for pair in self.peers.split(","):
+            name, _, url = pair.partition("=")
+            if name.strip() and url.strip():
+                urls[name.strip()] = url.strip()
+        return urls
 
     @property
     def secret(self) -> str:

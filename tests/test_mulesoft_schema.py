@@ -8,6 +8,17 @@ from schema_checks import NOT_NULL, Count, Delete, Insert, Refused, Row, SchemaC
 
 # docs/SCHEMAS.md, "Mulesoft-Application": every table and the columns it must have.
 TABLES: dict[str, set[str]] = {
+    "outbox_messages": {
+        "id", "message_id", "topic", "destination", "correlation_id", "payload", "status",
+        "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at",
+    },
+    "inbox_messages": {
+        "message_id", "topic", "source", "correlation_id", "signature", "received_at",
+    },
+    "flow_runs": {
+        "id", "correlation_id", "flow", "status", "step", "attempts", "next_attempt_at",
+        "last_error", "created_at", "updated_at",
+    },
     "users": {"id", "email", "hashed_password", "full_name", "role", "is_active", "created_at"},
     "integrations": {
         "id", "name", "description", "flow_config", "status", "owner_id", "created_at",

@@ -26,6 +26,13 @@ SAP_SCHEMAS = ("core", "pm", "mm", "fi", "pm_workflow")
 
 #: Every table of docs/SCHEMAS.md with the columns it names (pm_workflow: the order reference).
 TABLES: dict[str, set[str]] = {
+    "outbox_messages": {
+        "id", "message_id", "topic", "destination", "correlation_id", "payload", "status",
+        "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at",
+    },
+    "inbox_messages": {
+        "message_id", "topic", "source", "correlation_id", "signature", "received_at",
+    },
     "core.tickets": {
         "ticket_id", "ticket_type", "module", "priority", "status", "title", "description",
         "sla_deadline", "assigned_to", "created_by", "correlation_id", "created_at", "updated_at",
@@ -214,7 +221,8 @@ def test_password_reset_tickets_has_exactly_its_columns(migrated: Migrated) -> N
             "password_reset_tickets"
         ]
         unique = [i for i in insp.get_indexes(reset, schema=schema) if i["unique"]]
-        assert [i["column_names"] for i in unique] == [["sap_ticket_id"]]
+        # sap_ticket_id, and the correlation id: SAP's idempotency key for the flow (013).
+        assert sorted(i["column_names"] for i in unique) == [["correlation_id"], ["sap_ticket_id"]]
 
 
 def test_foreign_keys_have_their_on_delete_rule(migrated: Migrated) -> None:

@@ -8,6 +8,14 @@ from servicenow.models import Base
 
 # docs/SCHEMAS.md, "serviceNow": every table and the columns it must have.
 TABLES: dict[str, set[str]] = {
+    "outbox_messages": {
+        "id", "message_id", "topic", "destination", "correlation_id", "payload", "status",
+        "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at",
+    },
+    "inbox_messages": {
+        "message_id", "topic", "source", "correlation_id", "signature", "received_at",
+    },
+    "idempotency_keys": {"id", "owner", "idempotency_key", "ticket_number", "created_at"},
     "users": {"id", "email", "full_name", "role", "hashed_password", "is_active", "created_at"},
     "incidents": {
         "id", "number", "title", "description", "priority", "status", "reporter_id",
@@ -23,7 +31,7 @@ TABLES: dict[str, set[str]] = {
         "category", "subcategory", "requester_id", "assigned_to_id", "assignment_group_id",
         "contact_number", "preferred_contact", "urgency", "business_justification",
         "estimated_cost", "due_date", "resolution_notes", "external_sys_id", "external_number",
-        "created_at", "updated_at",
+        "correlation_id", "created_at", "updated_at",
     },
     "approvals": {
         "id", "ticket_id", "approver_id", "status", "comments", "approved_at", "created_at",

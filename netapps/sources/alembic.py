@@ -80,6 +80,12 @@ class AlembicSource(Source):
             cfg.attributes[TARGET] = target
         return cfg
 
+    def analysis(self) -> Any:
+        # Rendering loads every migration file: one that does not import is a usage error
+        # named by file and line, as when Alembic loads it.
+        with _alembic_errors(self.app.name, self.versions_folder):
+            return super().analysis()
+
     def script(self) -> ScriptDirectory:
         return ScriptDirectory.from_config(self.config())
 

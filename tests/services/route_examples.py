@@ -9,10 +9,12 @@ a resource of its own.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from services_support import Service, create_user, login
+from sqlalchemy import create_engine, text
 
 #: (path, JSON body or None) for one request; or (path, body, headers) when the request must
 #: be sent as someone else than the role's usual user (a fresh user whose password it changes).
@@ -89,9 +91,121 @@ def _sap_ticket(svc: Service, role: str) -> str:
     return str(_ok(svc.client.post("/api/tickets", json=body, headers=svc.admin))["ticket_id"])
 
 
+# The messaging routes every service has, and the password-reset flow's.
+
+
+def _insert(svc: Service, table: str, values: dict[str, Any]) -> None:
+    """A row written straight into the service's database (what a flow would have left)."""
+    engine = create_engine(svc.url)
+    try:
+        with engine.begin() as conn:
+            columns = ", ".join(values)
+            conn.execute(
+                text(
+                    f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in values)})"
+                ),
+                values,
+            )
+    finally:
+        engine.dispose()
+
+
+def _dead_message(svc: Service, correlation_id: str | None = None) -> str:
+    message_id = str(uuid.uuid4())
+    _insert(
+        svc,
+        "outbox_messages",
+        {
+            "message_id": message_id,
+            "topic": "password_reset.example",
+            "destination": "nowhere",
+            "correlation_id": correlation_id or uuid.uuid4().hex,
+            "payload": "{}",
+            "status": "dead",
+            "attempts": 10,
+        },
+    )
+    return message_id
+
+
+def _hop_body(svc: Service, role: str) -> Request:
+    body = {
+        "message_id": str(uuid.uuid4()),
+        "topic": "password_reset.example",
+        "correlation_id": uuid.uuid4().hex,
+        "payload": {},
+    }
+    return "/api/messages", body
+
+
+MESSAGING: dict[tuple[str, str], Example] = {
+    ("POST", "/api/messages"): _hop_body,
+    ("GET", "/api/messages/outbox"): lambda svc, role: ("/api/messages/outbox", None),
+    ("POST", "/api/messages/outbox/{message_id}/replay"): lambda svc, role: (
+        f"/api/messages/outbox/{_dead_message(svc)}/replay",
+        None,
+    ),
+}
+
+
+def _open_sap_reset(svc: Service) -> str:
+    """An open reset ticket for a new SAP user of its own."""
+    role = svc.app.roles[-1]
+    username = svc.app.login_for(role)
+    body = svc.app.user_body(username, f"pw-{secrets.token_urlsafe(12)}", role)
+    _ok(svc.client.post("/api/users", json=body, headers=svc.admin))
+    ticket_id = f"PRT-{secrets.token_hex(8).upper()}"
+    _insert(
+        svc,
+        "password_reset_tickets",
+        {
+            "sap_ticket_id": ticket_id,
+            "username": username,
+            "status": "open",
+            "correlation_id": uuid.uuid4().hex,
+            "comments": "[]",
+        },
+    )
+    return ticket_id
+
+
+def _flow_run(svc: Service, dead: bool = False) -> str:
+    correlation_id = uuid.uuid4().hex
+    _insert(
+        svc,
+        "flow_runs",
+        {
+            "correlation_id": correlation_id,
+            "flow": "password_reset",
+            "status": "dead" if dead else "running",
+            "attempts": 0,
+        },
+    )
+    if dead:
+        _dead_message(svc, correlation_id)
+    return correlation_id
+
+
+def _servicenow_reset(svc: Service, role: str) -> Request:
+    body: dict[str, Any] = {"sap_username": "someone"}
+    if role == "service":  # a service names whom it asks for
+        body["requester_email"] = svc.app.admin_login
+    return "/api/password-resets", body
+
+
 SAP: dict[tuple[str, str], Example] = {
     **COMMON,
     **_user_routes(_new_user_body),
+    **MESSAGING,
+    ("GET", "/api/password-resets"): lambda svc, role: ("/api/password-resets", None),
+    ("POST", "/api/password-resets/{sap_ticket_id}/reset"): lambda svc, role: (
+        f"/api/password-resets/{_open_sap_reset(svc)}/reset",
+        None,
+    ),
+    ("POST", "/api/password-resets/{sap_ticket_id}/reject"): lambda svc, role: (
+        f"/api/password-resets/{_open_sap_reset(svc)}/reject",
+        {"reason": "matrix"},
+    ),
     ("POST", "/api/users/{user_id}/activate"): lambda svc, role: (
         f"/api/users/{_fresh_user(svc)}/activate",
         None,
@@ -146,6 +260,8 @@ def _sn_ticket(svc: Service, role: str) -> str:
 SERVICENOW: dict[tuple[str, str], Example] = {
     **COMMON,
     **_user_routes(_new_user_body),
+    **MESSAGING,
+    ("POST", "/api/password-resets"): _servicenow_reset,
     ("POST", "/api/tickets"): lambda svc, role: (
         "/api/tickets",
         {
@@ -194,6 +310,16 @@ def _ip_key(svc: Service, role: str) -> int:
 MULESOFT: dict[tuple[str, str], Example] = {
     **COMMON,
     **_user_routes(_new_user_body),
+    **MESSAGING,
+    ("GET", "/api/flows/runs"): lambda svc, role: ("/api/flows/runs", None),
+    ("GET", "/api/flows/runs/{correlation_id}"): lambda svc, role: (
+        f"/api/flows/runs/{_flow_run(svc)}",
+        None,
+    ),
+    ("POST", "/api/flows/runs/{correlation_id}/replay"): lambda svc, role: (
+        f"/api/flows/runs/{_flow_run(svc, dead=True)}/replay",
+        None,
+    ),
     ("POST", "/api/api-keys"): lambda svc, role: ("/api/api-keys", {"name": "matrix"}),
     ("GET", "/api/api-keys"): lambda svc, role: ("/api/api-keys", None),
     ("POST", "/api/api-keys/{key_id}/revoke"): lambda svc, role: (

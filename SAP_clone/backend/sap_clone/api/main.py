@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sap_clone.api.routers import modules, tickets, users
+from sap_clone.api.routers import modules, password_resets, tickets, users
 from sap_clone.api.services.users import SapAccounts, ensure_admin
 from sap_clone.api.settings import SapSettings
 from sap_clone.models import Base
@@ -41,8 +41,10 @@ SPEC = ServiceSpec(
         modules.pm_router,
         modules.mm_router,
         modules.fi_router,
+        password_resets.router,
     ],
     bootstrap=bootstrap,
+    messaging=password_resets.MESSAGING_SPEC,
 )
 
 

@@ -3,6 +3,7 @@
 from sap_clone.models.base import Base
 from sap_clone.models.core import AuditEntry, Ticket
 from sap_clone.models.fi import Approval, CostCenter, CostEntry
+from sap_clone.models.messaging import MESSAGING
 from sap_clone.models.mm import Material, Requisition, StockTransaction
 from sap_clone.models.password_reset import PasswordResetTicket
 from sap_clone.models.pm import Asset, Incident, MaintenanceOrder
@@ -22,6 +23,7 @@ from sap_clone.models.users import User, UserRole
 from sap_clone.models.work_orders import CrmWorkOrder, WorkOrderFlowHistory, WorkOrderMaterial
 
 __all__ = [
+    "MESSAGING",
     "Approval",
     "Asset",
     "AuditEntry",

@@ -9,7 +9,7 @@ import hmac
 import secrets
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from appdb.types import Document, choice
@@ -61,6 +61,9 @@ class PasswordResetTicket(Base):
     """
 
     __tablename__ = "password_reset_tickets"
+    __table_args__ = (
+        Index("ux_password_reset_tickets_correlation_id", "correlation_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sap_ticket_id: Mapped[str] = mapped_column(String(50), nullable=False, unique=True, index=True)
@@ -76,7 +79,9 @@ class PasswordResetTicket(Base):
         choice(*RESET_STATUSES, name="status"), nullable=False, server_default="open", index=True
     )
     assigned_to: Mapped[str | None] = mapped_column(String(USER_LENGTH))
-    correlation_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    #: The flow's correlation id, unique: SAP's idempotency key for opening the ticket
+    #: (013 builds the unique index CONCURRENTLY).
+    correlation_id: Mapped[str | None] = mapped_column(String(100))
     callback_url: Mapped[str | None] = mapped_column(Text)
     #: A salted hash of the temporary password, never the password itself.
     temp_password: Mapped[str | None] = mapped_column(String(255))

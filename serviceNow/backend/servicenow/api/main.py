@@ -12,7 +12,7 @@ from servicekit.service import ServiceSpec
 from servicekit.service import create_app as create_service_app
 from servicekit.settings import ServiceSettings
 from servicenow.api.deps import ADMIN, ADMIN_RULE, ROLES
-from servicenow.api.routers import table_api, tickets
+from servicenow.api.routers import password_resets, table_api, tickets
 from servicenow.api.settings import ServiceNowSettings
 from servicenow.models import Base, User
 
@@ -42,8 +42,10 @@ SPEC = ServiceSpec(
         users_router(ACCOUNTS, ROLES, ADMIN_RULE),
         tickets.router,
         table_api.router,
+        password_resets.router,
     ],
     bootstrap=bootstrap,
+    messaging=password_resets.MESSAGING_SPEC,
 )
 
 

@@ -63,6 +63,8 @@ class TicketOut(ORMModel):
     resolution_notes: str | None
     external_sys_id: str | None
     external_number: str | None
+    #: The cross-app flow the ticket started (a password reset), if any.
+    correlation_id: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -3,18 +3,21 @@
 from .assignment import AssignmentGroup, AssignmentGroupMember, CategoryAssignmentMapping
 from .base import Base
 from .knowledge import Incident, KnowledgeArticle, ServiceCatalogItem
+from .messaging import MESSAGING
 from .notifications import Notification
 from .sla import SlaDefinition, TicketSla
-from .tickets import Approval, Ticket
+from .tickets import Approval, IdempotencyKey, Ticket
 from .users import User
 from .work_notes import WorkNote
 
 __all__ = [
+    "MESSAGING",
     "Approval",
     "AssignmentGroup",
     "AssignmentGroupMember",
     "Base",
     "CategoryAssignmentMapping",
+    "IdempotencyKey",
     "Incident",
     "KnowledgeArticle",
     "Notification",

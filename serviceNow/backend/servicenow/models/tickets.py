@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from appdb.types import Money, UTCDateTime, choice
@@ -29,7 +29,11 @@ APPROVAL_STATUSES = ("pending", "approved", "rejected")
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    __table_args__ = (CheckConstraint("estimated_cost >= 0", name="estimated_cost_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("estimated_cost >= 0", name="estimated_cost_non_negative"),
+        # Built CONCURRENTLY by 004 (tickets holds data where it runs).
+        Index("ix_tickets_correlation_id", "correlation_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -70,6 +74,8 @@ class Ticket(Base):
     resolution_notes: Mapped[str | None] = mapped_column(Text)
     external_sys_id: Mapped[str | None] = mapped_column(String(64), index=True)
     external_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The id of the cross-app flow the ticket started (a password reset): every hop carries it.
+    correlation_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
 
@@ -90,4 +96,19 @@ class Approval(Base):
     )
     comments: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = created_at()
+
+
+class IdempotencyKey(Base):
+    """A request submitted with an ``Idempotency-Key``: the same key from the same caller
+    again answers with the ticket the first one made instead of making another."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("owner", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Who sent it (a user's id or a service key's id): one caller's key is not another's.
+    owner: Mapped[str] = mapped_column(String(100))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    ticket_number: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = created_at()

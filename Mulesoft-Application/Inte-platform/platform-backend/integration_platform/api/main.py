@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from integration_platform.api.deps import ADMIN, ADMIN_RULE, ROLES
-from integration_platform.api.routers import api_keys, integrations
+from integration_platform.api.routers import api_keys, flows, integrations
 from integration_platform.api.services.api_keys import resolve_key
 from integration_platform.api.settings import IntegrationPlatformSettings
 from integration_platform.models import Base, User
@@ -31,6 +31,11 @@ async def bootstrap(db: Database, settings: ServiceSettings) -> None:
                 ADMIN,
                 reset=settings.environment == "dev",
             )
+            await session.commit()
+    async with db.writer() as session:
+        # Made once here rather than by the first messages, which may arrive all at once.
+        if await flows.ensure_integration(session) is not None:
+            await session.commit()
 
 
 SPEC = ServiceSpec(
@@ -44,10 +49,12 @@ SPEC = ServiceSpec(
         api_keys.router,
         integrations.router,
         integrations.logs_router,
+        flows.router,
     ],
     bootstrap=bootstrap,
     # Keys are the platform's own (api_keys table), owned by its users.
     api_key_resolver=resolve_key,
+    messaging=flows.MESSAGING_SPEC,
 )
 
 

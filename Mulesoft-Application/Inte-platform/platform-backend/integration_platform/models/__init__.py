@@ -3,13 +3,16 @@
 from .accounts import ApiKey, User
 from .base import Base
 from .integrations import ApiEndpoint, Connector, Integration, IntegrationLog
-from .workflows import PasswordResetTicket, SalesforceCase, UserCreationApproval
+from .messaging import MESSAGING
+from .workflows import FlowRun, PasswordResetTicket, SalesforceCase, UserCreationApproval
 
 __all__ = [
+    "MESSAGING",
     "ApiEndpoint",
     "ApiKey",
     "Base",
     "Connector",
+    "FlowRun",
     "Integration",
     "IntegrationLog",
     "PasswordResetTicket",

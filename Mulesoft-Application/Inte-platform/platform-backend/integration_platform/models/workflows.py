@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from appdb.types import Document, UTCDateTime, choice, utc_now
 
-from .base import Base, created_at, flag, json_default, updated_at
+from .base import Base, counter, created_at, flag, json_default, updated_at
 
 APPROVAL_STATUSES = ("pending", "approved", "rejected")
 
@@ -89,5 +89,34 @@ class UserCreationApproval(Base):
     history: Mapped[list[Any]] = mapped_column(
         Document, default=list, server_default=json_default("[]")
     )
+    created_at: Mapped[dt.datetime] = created_at()
+    updated_at: Mapped[dt.datetime] = updated_at()
+
+
+FLOW_RUN_STATUSES = ("received", "running", "succeeded", "failed", "dead")
+
+
+class FlowRun(Base):
+    """One run of a cross-app flow (a password reset), durable across restarts: where it is,
+    how often its current message was tried, when it is tried next and why it last failed.
+    ``succeeded``: the outcome reached the requester's system; ``failed``: it did, and the
+    outcome is a rejection; ``dead``: a message of the flow failed too often (replayable)."""
+
+    __tablename__ = "flow_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correlation_id: Mapped[str] = mapped_column(String(100), unique=True)
+    flow: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(
+        choice(*FLOW_RUN_STATUSES, name="status"),
+        index=True,
+        default="received",
+        server_default=text("'received'"),
+    )
+    #: The step the run is at (the topic of the last message sent or received).
+    step: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = counter()
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
