@@ -1,7 +1,8 @@
 """The ``netapps`` console script: the no-op fast path first, the full CLI otherwise.
 
-Kept apart from netapps.cli so that answering "everything is at head" imports neither Typer
-nor SQLAlchemy nor Alembic (see netapps.fastpath).
+Kept apart from netapps.cli so that answering "everything is at head" (netapps.fastpath) and
+building empty databases from the replay cache (netapps.replay) import neither Typer nor
+SQLAlchemy nor Alembic.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ def main(argv: list[str] | None = None, *, app_folder: Path | None = None) -> in
     from netapps.fastpath import answer
 
     code = answer(args, app_folder=app_folder)
+    if code is not None:
+        return code
+    # Empty databases built from the replay cache (netapps.replay), still without SQLAlchemy.
+    from netapps.replay import answer as replay
+
+    code = replay(args, app_folder=app_folder)
     if code is not None:
         return code
     from netapps.cli import main as full_main

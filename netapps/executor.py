@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,6 +24,7 @@ from netapps.config import Project, Target
 from netapps.connection import run_on_target, scrub
 from netapps.errors import LockTimeout, MigrationFailed, NetappsError
 from netapps.plan import Direction, Plan, make_plan, require_direction
+from netapps.replay_record import Recorder, recorder_for
 from netapps.settings import Timeouts
 from netapps.sources.base import Source
 from netapps.sources.revisions import Step
@@ -148,6 +149,8 @@ class GuardedRun:
     plan: Plan
     on_step: Callable[[Connection, Step, float], None]
     timeouts: Timeouts
+    #: Records an empty → head build for the replay cache (netapps.replay_record), if any.
+    recording: Recorder | None = None
 
 
 def _apply_retrying(
@@ -173,6 +176,8 @@ def _apply_retrying(
             source.apply(conn, target, run.plan, run.on_step)
             return
         except Exception as exc:
+            if run.recording is not None:
+                run.recording.discard("a step failed")
             if not engine.is_lock_timeout(exc):
                 raise
             waited = time.perf_counter() - began
@@ -270,6 +275,12 @@ def guarded_run(
                 source=source,
                 conn=conn,
             )
+        # An empty database built to head: what runs is recorded for the next empty one.
+        recording = None
+        if not state.current and not state.user_tables and not state.ledger:
+            recording = recorder_for(conn, target, source, plan.steps)
+        if recording is not None:
+            recording.start(conn)
         recorder.ensure(conn)
         # A concurrent index build that failed or was killed leaves an INVALID index behind,
         # which IF NOT EXISTS would then skip: drop it, so the step builds it again.
@@ -286,25 +297,40 @@ def guarded_run(
                     f" which the validated plan ({_named(plan)}) does not have; it was rolled "
                     f"back. Run `netapps plan {target.name}` and report this"
                 )
-            recorder.record(
-                step_conn,
-                app=target.app.name,
-                revision=step.revision.id,
-                direction=step.direction,
-                checksum=step.revision.checksum,
-                seconds=seconds,
-            )
+            if run.recording is not None:
+                run.recording.step_done(step)
+                run.recording.paused = True  # the ledger row is written afresh by a replay
+            try:
+                recorder.record(
+                    step_conn,
+                    app=target.app.name,
+                    revision=step.revision.id,
+                    direction=step.direction,
+                    checksum=step.revision.checksum,
+                    seconds=seconds,
+                )
+            finally:
+                if run.recording is not None:
+                    run.recording.paused = False
             result.steps.append((step, seconds))
             if progress is not None:
                 progress(Event("step-done", target, step, seconds))
 
-        run = GuardedRun(plan, on_step, timeouts)
+        run = GuardedRun(plan, on_step, timeouts, recording)
+        completed = False
         try:
             yield run
+            completed = True
         finally:
+            if recording is not None:
+                recording.stop()
             if conn.in_transaction():
                 conn.rollback()
             result.end = source.current(conn)
+        if recording is not None and completed and result.end == (plan.destination,):
+            # A cache that cannot be written only costs the next empty build its time.
+            with suppress(Exception):
+                recording.save(plan.steps)
 
 
 def _named(plan: Plan) -> str:

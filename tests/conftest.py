@@ -3,19 +3,15 @@
 PostgreSQL: the server on 127.0.0.1:5432 when it answers; otherwise a throwaway one started
 from local binaries (initdb and pg_ctl, as the postgres user when run as root); otherwise the
 PostgreSQL tests are skipped with the reason shown, except with NETAPPS_REQUIRE_POSTGRES=1,
-where that is a failure. Each test gets its own database, created and dropped here.
+where that is a failure. The netapps pytest plugin (netapps.testing.plugin) finds it and hands
+out migrated databases (``netapps_db``, ``migrated``: clones of a template); the empty
+databases a test migrates itself (``pg_database``, ``db_url``) are created and dropped here.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import subprocess
-import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -25,119 +21,31 @@ from sqlalchemy.engine import URL, make_url
 
 # Full assertion diffs in the shared check modules, as in test files (before importing them).
 pytest.register_assert_rewrite("schema_checks", "support")
-from support import URL_ENVS, free_port, write_config  # noqa: E402
+from support import URL_ENVS, write_config  # noqa: E402
+
+from netapps.testing.plugin import DatabaseFactory  # noqa: E402
 
 ENGINES = ("sqlite", "postgresql")
 
 
-def _answers(host: str, port: int) -> bool:
-    try:
-        with psycopg.connect(
-            host=host, port=port, user="postgres", dbname="postgres", connect_timeout=3
-        ):
-            return True
-    except psycopg.Error:
-        return False
-
-
-def _local_bin_dir() -> Path | None:
-    """Where initdb and pg_ctl live: Debian's versioned folder first, else on PATH."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if candidates:
-        return Path(candidates[-1]).parent
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
-
-
-def _as_server_user(args: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run it as the postgres user then."""
-    if os.geteuid() == 0:
-        runuser = shutil.which("runuser")
-        if runuser is None:
-            raise RuntimeError("running as root and runuser is missing")
-        return [runuser, "-u", "postgres", "--", *args]
-    return args
-
-
-@contextmanager
-def _throwaway_server(bin_dir: Path) -> Iterator[tuple[str, int]]:
-    workdir = Path(tempfile.mkdtemp(prefix="netapps-pg-"))
-    data, port = workdir / "data", free_port()
-    if os.geteuid() == 0:
-        shutil.chown(workdir, "postgres", "postgres")
-    run = partial(subprocess.run, check=True, capture_output=True, text=True, timeout=120)
-    try:
-        run(
-            _as_server_user(
-                [
-                    str(bin_dir / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                ]
-            )
-        )
-        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        run(
-            _as_server_user(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-w",
-                    "-l",
-                    str(workdir / "server.log"),
-                    "start",
-                ]
-            )
-        )
-        try:
-            yield "127.0.0.1", port
-        finally:
-            subprocess.run(
-                _as_server_user(
-                    [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
-                ),
-                capture_output=True,
-            )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+@pytest.fixture(scope="session", autouse=True)
+def replay_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """netapps records empty -> head runs and replays them (README: Fast from an empty
+    database). The suite keeps its recordings in a folder of its own, so a run never reads what
+    an earlier run or the user recorded, and never writes into the user's cache; replaying
+    stays on, as users have it. Subprocesses inherit it (support.subprocess_env)."""
+    folder = tmp_path_factory.mktemp("replay-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETAPPS_REPLAY_CACHE", str(folder))
+        yield
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[tuple[str, int]]:
-    """(host, port) of a PostgreSQL server that trusts user postgres."""
-    host = os.environ.get("NETAPPS_TEST_PGHOST", "127.0.0.1")
-    port = int(os.environ.get("NETAPPS_TEST_PGPORT", "5432"))
-    if _answers(host, port):
-        yield host, port
-        return
-    reason = f"no PostgreSQL answers on {host}:{port}"
-    bin_dir = _local_bin_dir()
-    if bin_dir is not None:
-        try:
-            server = _throwaway_server(bin_dir)
-            address = server.__enter__()
-        except Exception as exc:  # a throwaway server that cannot start is a skip reason
-            detail = getattr(exc, "stderr", "") or str(exc)
-            reason += f", and a throwaway server from {bin_dir} did not start ({detail.strip()})"
-        else:
-            try:
-                yield address
-            finally:
-                server.__exit__(None, None, None)
-            return
-    else:
-        reason += ", and no local PostgreSQL binaries (initdb, pg_ctl) were found"
-    if os.environ.get("NETAPPS_REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"PostgreSQL is required (NETAPPS_REQUIRE_POSTGRES=1) but {reason}")
-    pytest.skip(f"PostgreSQL tests skipped: {reason}")
+def postgres_server(netapps_postgres: URL) -> tuple[str, int]:
+    """(host, port) of a PostgreSQL server that trusts user postgres: the netapps pytest
+    plugin's (netapps.testing.server: 127.0.0.1:5432, else a throwaway server, else skipped,
+    or failed with NETAPPS_REQUIRE_POSTGRES=1)."""
+    return str(netapps_postgres.host), int(netapps_postgres.port or 5432)
 
 
 @pytest.fixture
@@ -169,6 +77,14 @@ def db_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> URL:
     if engine == "sqlite":
         return make_url(f"sqlite:///{tmp_path / 'test.db'}")
     return request.getfixturevalue("pg_database")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def migrated(engine: str, netapps_db: DatabaseFactory) -> Callable[..., URL]:
+    """``migrated(app, revision="head")``: a new database of ``app`` on the parametrised
+    engine, already migrated (a clone of the template netapps built once per set of migration
+    checksums), for tests that use a migrated database rather than test migrating it."""
+    return partial(netapps_db, engine=engine)
 
 
 @pytest.fixture(scope="session")

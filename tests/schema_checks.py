@@ -27,6 +27,9 @@ from support import connect, downgrade, inspector, table, upgrade
 from appdb.engine import flatten_for
 
 Row = dict[str, Any]
+#: The ``migrated`` fixture (tests/conftest.py): ``migrated(app, revision="head")`` -> URL of a
+#: new database of the app, migrated, on the parametrised engine.
+Migrated = Callable[..., URL]
 # Tables that are not the app's: Alembic's version table and netapps' migration ledger.
 BOOKKEEPING = ("alembic_", "netapps_")
 NOT_NULL = object()  # an expected default: any value but NULL
@@ -207,9 +210,9 @@ class SchemaChecks:
 
     spec: ClassVar[Spec]
 
-    def test_tables_and_columns(self, db_url: URL) -> None:
+    def test_tables_and_columns(self, migrated: Migrated) -> None:
         spec = self.spec
-        upgrade(spec.app, db_url)
+        db_url = migrated(spec.app)
         with inspector(db_url) as insp:
             for name, wanted in spec.tables.items():
                 schema, t = table(db_url, name)
@@ -221,11 +224,13 @@ class SchemaChecks:
                 others = {(schema, t) for t in insp.get_table_names(schema=schema)} - expected
                 assert all(t.startswith(BOOKKEEPING) for _, t in others), others
 
-    def test_migration_creates_what_the_models_describe(self, db_url: URL, tmp_path: Path) -> None:
+    def test_migration_creates_what_the_models_describe(
+        self, migrated: Migrated, tmp_path: Path
+    ) -> None:
         """Names of every constraint and index, and each FK's ON DELETE, as the models say —
         including CHECK constraints, which `alembic check` does not compare."""
         spec = self.spec
-        upgrade(spec.app, db_url)
+        db_url = migrated(spec.app)
         models_url = make_url(f"sqlite:///{tmp_path / 'models.db'}")
         names = list(spec.tables)
         with connect(models_url) as models_conn:
@@ -248,30 +253,33 @@ class SchemaChecks:
                     assert fk.ondelete in {"CASCADE", "SET NULL", "RESTRICT"}, fk.name
 
     @contextmanager
-    def seeded(self, db_url: URL) -> Iterator[tuple[Connection, Row]]:
+    def seeded(self, migrated: Migrated) -> Iterator[tuple[Connection, Row]]:
         """The app at head with its seed rows, on a connection that enforces foreign keys."""
-        upgrade(self.spec.app, db_url)
+        db_url = migrated(self.spec.app)
         with fk_connection(db_url, self.spec.schemas) as conn:
             yield conn, seed(conn, self.spec)
 
-    def test_unique_constraints_reject_duplicates(self, db_url: URL) -> None:
-        with self.seeded(db_url) as (conn, refs):
+    def test_unique_constraints_reject_duplicates(self, migrated: Migrated) -> None:
+        with self.seeded(migrated) as (conn, refs):
             for name, row in self.spec.unique_rows:
                 with conn.begin():
                     insert(conn, name, row, refs)
                 with pytest.raises(IntegrityError), conn.begin():
                     insert(conn, name, row, refs)
 
-    def test_check_constraints_reject_values_outside_the_closed_sets(self, db_url: URL) -> None:
-        with self.seeded(db_url) as (conn, refs):
+    def test_check_constraints_reject_values_outside_the_closed_sets(
+        self, migrated: Migrated
+    ) -> None:
+        with self.seeded(migrated) as (conn, refs):
             for name, row, column, bad in self.spec.bad_values:
                 with pytest.raises(IntegrityError), conn.begin():
                     insert(conn, name, {**row, column: bad}, refs)
                 with conn.begin():  # the same row without the bad value is accepted
                     insert(conn, name, row, refs)
 
-    def test_server_defaults(self, db_url: URL) -> None:
-        with self.seeded(db_url) as (conn, refs):
+    def test_server_defaults(self, migrated: Migrated) -> None:
+        with self.seeded(migrated) as (conn, refs):
+            db_url = conn.engine.url
             for name, where, expected in self.spec.defaults:
                 columns = ", ".join(expected)
                 sql = f"SELECT {columns} FROM {qualified(db_url, name)} WHERE {_where(where)}"
@@ -282,8 +290,8 @@ class SchemaChecks:
                     else:  # == : True and 1, False and 0 are equal (SQLite has no booleans)
                         assert row[column] == value, (name, column, row[column], value)
 
-    def test_foreign_key_rules_on_delete(self, db_url: URL) -> None:
-        with self.seeded(db_url) as (conn, refs):
+    def test_foreign_key_rules_on_delete(self, migrated: Migrated) -> None:
+        with self.seeded(migrated) as (conn, refs):
             run_steps(conn, self.spec.cascades, refs)
 
     def test_downgrade_removes_every_table(self, db_url: URL) -> None:

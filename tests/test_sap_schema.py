@@ -10,6 +10,7 @@ from schema_checks import (
     Count,
     Delete,
     Insert,
+    Migrated,
     Refused,
     Row,
     SchemaChecks,
@@ -205,8 +206,8 @@ class TestSapSchema(SchemaChecks):
     )
 
 
-def test_password_reset_tickets_has_exactly_its_columns(db_url: URL) -> None:
-    upgrade("sap", db_url)
+def test_password_reset_tickets_has_exactly_its_columns(migrated: Migrated) -> None:
+    db_url = migrated("sap")
     with inspector(db_url) as insp:
         schema, reset = table(db_url, "password_reset_tickets")
         assert {c["name"] for c in insp.get_columns(reset, schema=schema)} == TABLES[
@@ -216,8 +217,8 @@ def test_password_reset_tickets_has_exactly_its_columns(db_url: URL) -> None:
         assert [i["column_names"] for i in unique] == [["sap_ticket_id"]]
 
 
-def test_foreign_keys_have_their_on_delete_rule(db_url: URL) -> None:
-    upgrade("sap", db_url)
+def test_foreign_keys_have_their_on_delete_rule(migrated: Migrated) -> None:
+    db_url = migrated("sap")
     with inspector(db_url) as insp:
         for (name, column), (referred, rule) in ON_DELETE.items():
             schema, table_name = table(db_url, name)
@@ -231,8 +232,8 @@ def test_foreign_keys_have_their_on_delete_rule(db_url: URL) -> None:
             assert (fks[0]["options"].get("ondelete") or "").upper() == rule, (name, column)
 
 
-def test_money_is_numeric_15_2(db_url: URL) -> None:
-    upgrade("sap", db_url)
+def test_money_is_numeric_15_2(migrated: Migrated) -> None:
+    db_url = migrated("sap")
     with inspector(db_url) as insp:
         for name, column in MONEY:
             schema, table_name = table(db_url, name)

@@ -296,18 +296,19 @@ def run_step(
     path = migration.up_path if direction == "up" else migration.down_path
     statements = split_statements(path.read_text(encoding="utf-8"))
     started = time.perf_counter()
-    current = "(version table)"
+    # Which statement runs, described only if it fails (sqlparse is slow on every statement).
+    current: tuple[int, str] | None = None
     outside = outside_transaction(path)
     try:
         if outside:
-            current = _run_outside_transaction(conn, statements)
+            _run_outside_transaction(conn, statements)
         with conn.begin():
             for number, statement in enumerate([] if outside else statements, start=1):
-                current = f"statement {number} ({_summary(statement)})"
+                current = (number, statement)
                 # no_parameters: the driver gets the text as is, so a literal % needs no
                 # doubling (psycopg and psycopg2 would read it as a placeholder otherwise).
                 conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
-            current = "(version table)"
+            current = None
             elapsed = time.perf_counter() - started
             if direction == "up":
                 record(conn, migration, round(elapsed * 1000))
@@ -326,8 +327,8 @@ def run_step(
     except SQLAlchemyError as exc:
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise MigrationFailed(
-            f"{path.name}: {current} failed: {cause}; version {migration.version} was rolled "
-            "back, earlier versions stay as they were"
+            f"{path.name}: {_where(current)} failed: {cause}; version {migration.version} was "
+            "rolled back, earlier versions stay as they were"
         ) from exc
     return time.perf_counter() - started
 
@@ -338,25 +339,29 @@ class _OutsideFailed(Exception):
         self.where, self.cause = where, cause
 
 
-def _run_outside_transaction(conn: Connection, statements: list[str]) -> str:
-    """Each statement on its own, autocommitted; what ran last, for the error message."""
+def _where(current: tuple[int, str] | None) -> str:
+    if current is None:
+        return "(version table)"
+    number, statement = current
+    return f"statement {number} ({_summary(statement)})"
+
+
+def _run_outside_transaction(conn: Connection, statements: list[str]) -> None:
+    """Each statement on its own, autocommitted."""
     if conn.in_transaction():
         conn.commit()
     level = conn.get_isolation_level()
     conn.execution_options(isolation_level="AUTOCOMMIT")
-    current = "(no statement)"
     try:
         for number, statement in enumerate(statements, start=1):
-            current = f"statement {number} ({_summary(statement)})"
             try:
                 conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
             except SQLAlchemyError as exc:
                 conn.rollback()
-                raise _OutsideFailed(current, exc) from exc
+                raise _OutsideFailed(_where((number, statement)), exc) from exc
             conn.commit()  # autocommitted already; this ends SQLAlchemy's record of it
     finally:
         conn.execution_options(isolation_level=level)
-    return current
 
 
 def _summary(statement: str, width: int = 80) -> str:

@@ -1,0 +1,364 @@
+"""Empty → head from the replay cache (netapps.replay) builds exactly what Alembic builds.
+
+For every app, on SQLite and PostgreSQL: one database migrated by the full path (which records
+the build), one built by the replay; their schemas, data, versions and ledgers must be the
+same, apart from the moments and durations written when each ran. And a cache that is corrupt
+or missing only makes the next run take the full path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy.engine import URL, make_url
+from support import APPS, BIN, copy_app, netapps, subprocess_env, url_text, write_config
+
+from netapps.settings import LEDGER_TABLE
+
+#: Columns that hold when or how long something ran: never the same twice.
+TIMING_COLUMNS = {"applied_at", "duration_ms", "execution_ms", "installed_on", "applied_by"}
+NOW_WINDOW = dt.timedelta(hours=1)
+
+
+def _recent(value: Any) -> bool:
+    """A timestamp written while the test ran (a server default such as now())."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value.replace(" ", "T"))
+        except ValueError:
+            return False
+    if not isinstance(moment, dt.datetime):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return abs(dt.datetime.now(dt.UTC) - moment) < NOW_WINDOW
+
+
+def _rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    keep = [i for i, c in enumerate(columns) if c not in TIMING_COLUMNS]
+    cleaned = [tuple("<now>" if _recent(row[i]) else row[i] for i in keep) for row in rows]
+    return sorted(cleaned, key=repr)
+
+
+def sqlite_snapshot(path: Path) -> dict[str, Any]:
+    conn = sqlite3.connect(path)
+    try:
+        objects = conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+        data = {}
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            cursor = conn.execute(f'SELECT * FROM "{name}"')
+            columns = [d[0] for d in cursor.description]
+            data[name] = _rows(columns, cursor.fetchall())
+    finally:
+        conn.close()
+    return {"schema": objects, "data": data}
+
+
+def _pg_dump() -> str:
+    found = shutil.which("pg_dump") or next(
+        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"), reverse=True)), None
+    )
+    if found is None:
+        pytest.skip("pg_dump is not installed: the PostgreSQL schemas cannot be compared")
+    return found
+
+
+def pg_snapshot(url: URL) -> dict[str, Any]:
+    dump = subprocess.run(
+        [
+            _pg_dump(),
+            "--schema-only",
+            "--no-owner",
+            "-h",
+            str(url.host),
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            str(url.username),
+            str(url.database),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # Comments, and pg_dump's per-dump random \restrict key, differ from dump to dump.
+    schema = [
+        line
+        for line in dump.splitlines()
+        if line and not line.startswith(("--", "\\restrict", "\\unrestrict"))
+    ]
+    data = {}
+    with psycopg.connect(
+        host=url.host, port=url.port, user=url.username, dbname=url.database
+    ) as conn:
+        tables = conn.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE' "
+            "AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+        ).fetchall()
+        for schema_name, name in tables:
+            cursor = conn.execute(f'SELECT * FROM "{schema_name}"."{name}"')
+            columns = [d.name for d in cursor.description or ()]
+            data[f"{schema_name}.{name}"] = _rows(columns, cursor.fetchall())
+    return {"schema": schema, "data": data}
+
+
+def snapshot(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        return sqlite_snapshot(Path(str(url.database)))
+    return pg_snapshot(url)
+
+
+@pytest.fixture
+def second_database(db_url: URL, tmp_path: Path) -> Iterator[URL]:
+    """Another empty database of the same engine as ``db_url``."""
+    if db_url.get_backend_name() == "sqlite":
+        yield make_url(f"sqlite:///{tmp_path / 'replayed.db'}")
+        return
+    name = f"netapps_test_{uuid.uuid4().hex[:12]}"
+    admin = {"host": db_url.host, "port": db_url.port, "user": db_url.username}
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield db_url.set(database=name)
+    finally:
+        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrate(app: str, url: URL, tmp_path: Path, cache: Path, tag: str) -> str:
+    config = write_config(tmp_path / tag / "netapps.toml", [app], urls={app: url_text(url)})
+    env = subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+    done = netapps("migrate", app, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def took_replay(app: str, url: URL, tmp_path: Path, cache: Path, *flags: str, **extra: str) -> bool:
+    """Run `netapps migrate APP` in a process that then says whether SQLAlchemy was imported."""
+    config = write_config(tmp_path / "probe" / "netapps.toml", [app], urls={app: url_text(url)})
+    env = subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache), **extra)
+    code = (
+        "import sys\n"
+        "from netapps.entry import main\n"
+        f"code = main(['migrate', {app!r}, *{list(flags)!r}])\n"
+        "print('HEAVY' if 'sqlalchemy' in sys.modules else 'LIGHT', code)\n"
+    )
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1] == "LIGHT 0"
+
+
+@pytest.mark.parametrize("app", list(APPS))
+def test_replayed_database_is_the_one_alembic_builds(
+    app: str, db_url: URL, second_database: URL, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    migrate(app, db_url, tmp_path, cache, "full")  # the full path, which records
+    assert list(cache.glob("*.json")), "the empty → head build was not recorded"
+    assert took_replay(app, second_database, tmp_path, cache)
+    built, replayed = snapshot(db_url), snapshot(second_database)
+    assert replayed["schema"] == built["schema"]
+    assert replayed["data"] == built["data"]
+    assert any(LEDGER_TABLE in name for name in replayed["data"])
+
+
+def test_replay_reports_what_it_ran_and_the_ledger_holds_it(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = make_url(f"sqlite:///{tmp_path / 'first.db'}")
+    second = make_url(f"sqlite:///{tmp_path / 'second.db'}")
+    migrate("servicenow", first, tmp_path, cache, "a")
+    rows = json.loads(migrate("servicenow", second, tmp_path, cache, "b"))
+    assert [s["revision"] for s in rows[0]["steps"]] == [
+        "001_initial_migration",
+        "002_create_work_notes",
+    ]
+    conn = sqlite3.connect(tmp_path / "second.db")
+    ledger = conn.execute(
+        f"SELECT app, revision, direction, checksum, applied_at FROM {LEDGER_TABLE} ORDER BY id"
+    ).fetchall()
+    conn.close()
+    assert [(r[0], r[1], r[2]) for r in ledger] == [
+        ("servicenow", "001_initial_migration", "up"),
+        ("servicenow", "002_create_work_notes", "up"),
+    ]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", r[3]) for r in ledger)
+    # netapps reads it back as its own: status agrees it is at head.
+    config = write_config(
+        tmp_path / "b" / "netapps.toml", ["servicenow"], urls={"servicenow": url_text(second)}
+    )
+    status = netapps("status", "--json", env=subprocess_env(config))
+    assert json.loads(status.stdout)[0]["state"] == "up to date"
+
+
+def test_corrupt_or_missing_cache_only_costs_the_full_path(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    migrate("salesforce", make_url(f"sqlite:///{tmp_path / 'a.db'}"), tmp_path, cache, "a")
+    (recorded,) = cache.glob("*.json")
+    recorded.write_text(recorded.read_text()[:-40])  # truncated
+    url = make_url(f"sqlite:///{tmp_path / 'b.db'}")
+    assert not took_replay("salesforce", url, tmp_path, cache)  # full path, and it records again
+    assert json.loads(json.loads(recorded.read_text())["body"])["app"] == "salesforce"
+    assert took_replay("salesforce", make_url(f"sqlite:///{tmp_path / 'c.db'}"), tmp_path, cache)
+    assert snapshot(make_url(f"sqlite:///{tmp_path / 'b.db'}")) == snapshot(
+        make_url(f"sqlite:///{tmp_path / 'c.db'}")
+    )
+
+
+def test_a_database_that_is_not_empty_takes_the_full_path(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    migrate("servicenow", make_url(f"sqlite:///{tmp_path / 'a.db'}"), tmp_path, cache, "a")
+    path = tmp_path / "b.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")  # the app's own table name
+    conn.commit()
+    conn.close()
+    config = write_config(
+        tmp_path / "b" / "netapps.toml", ["servicenow"], urls={"servicenow": f"sqlite:///{path}"}
+    )
+    done = netapps(
+        "migrate", "servicenow", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+    )
+    # The full path refuses to migrate over unversioned tables, as without a cache.
+    assert done.returncode != 0
+    assert "users" in done.stderr + done.stdout
+
+
+def test_a_changed_migration_file_is_never_replayed_from_the_old_recording(
+    tmp_path: Path,
+) -> None:
+    """The recording is keyed by every file's checksum: a new revision builds the new head."""
+    folder = copy_app("servicenow", tmp_path / "copy")
+    cache = tmp_path / "cache"
+
+    def build(db: str) -> subprocess.CompletedProcess[str]:
+        config = write_config(
+            tmp_path / db / "netapps.toml",
+            ["servicenow"],
+            folders={"servicenow": folder},
+            urls={"servicenow": f"sqlite:///{tmp_path / db}.db"},
+        )
+        return netapps(
+            "migrate", "--json", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+        )
+
+    assert build("a").returncode == 0
+    (folder / "alembic" / "versions" / "003_add_tags.py").write_text(
+        '"""Add tags\n\nRevision ID: 003_add_tags\nRevises: 002_create_work_notes\n"""\n\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        'revision = "003_add_tags"\ndown_revision = "002_create_work_notes"\n'
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        '    op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))\n\n\n'
+        "def downgrade() -> None:\n"
+        '    op.drop_table("tags")\n'
+    )
+    done = build("b")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["to"] == ["003_add_tags"]
+    conn = sqlite3.connect(tmp_path / "b.db")
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("003_add_tags",)
+        ]
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'tags'").fetchone()
+    finally:
+        conn.close()
+    assert len(list(cache.glob("*.json"))) == 2  # the new set of files recorded too
+
+
+def test_production_replays_only_what_the_destructive_guard_has_seen(tmp_path: Path) -> None:
+    """A recording made in dev does not know which steps are destructive: production takes
+    the full path (its guard) unless --allow-destructive is given."""
+    cache = tmp_path / "cache"
+    migrate("servicenow", make_url(f"sqlite:///{tmp_path / 'dev.db'}"), tmp_path, cache, "dev")
+    production = {"NETAPPS_ENV": "production"}
+    url = make_url(f"sqlite:///{tmp_path / 'prod.db'}")
+    assert not took_replay("servicenow", url, tmp_path, cache, **production)
+    allowed = make_url(f"sqlite:///{tmp_path / 'allowed.db'}")
+    assert took_replay("servicenow", allowed, tmp_path, cache, "--allow-destructive", **production)
+    assert snapshot(url) == snapshot(allowed)
+
+
+def test_replay_never_builds_while_another_migrator_holds_the_lock(tmp_path: Path) -> None:
+    """The migration lock is the full path's: held elsewhere, nothing is built, and the
+    command waits for it and then says who holds it (exit code 6)."""
+    from netapps.engines.sqlite import file_lock
+
+    cache = tmp_path / "cache"
+    migrate("servicenow", make_url(f"sqlite:///{tmp_path / 'a.db'}"), tmp_path, cache, "a")
+    path = tmp_path / "b.db"
+    config = write_config(
+        tmp_path / "b" / "netapps.toml", ["servicenow"], urls={"servicenow": f"sqlite:///{path}"}
+    )
+    env = subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+    with file_lock(path, "servicenow", 5):
+        done = netapps("migrate", "servicenow", "--lock-timeout", "1", env=env)
+    assert done.returncode == 6, done.stderr
+    assert "lock" in done.stdout + done.stderr
+    if path.exists():
+        conn = sqlite3.connect(path)
+        try:
+            assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+        finally:
+            conn.close()
+
+
+FROM_ENVIRONMENT = (
+    "import os\n\n",
+    'os.environ.get("FIXTURE_TABLE", "tags")',
+)
+#: The app's own code: the check does not read it, so it may do anything.
+FROM_APP_CODE = (
+    "from servicenow.models import base\n\n",
+    'base.Base.__name__.lower().replace("base", "tags")',
+)
+
+
+@pytest.mark.parametrize(
+    "reaches", [FROM_ENVIRONMENT, FROM_APP_CODE], ids=["environment", "app-code"]
+)
+def test_a_migration_that_looks_beyond_the_database_is_never_recorded(
+    tmp_path: Path, reaches: tuple[str, str]
+) -> None:
+    """Its next run may do something else than the recorded one: always the full path."""
+    imports, table = reaches
+    folder = copy_app("servicenow", tmp_path / "copy")
+    (folder / "alembic" / "versions" / "003_from_env.py").write_text(
+        '"""From beyond the database\n\nRevision ID: 003_from_env\n"""\n'
+        f"\n{imports}import sqlalchemy as sa\nfrom alembic import op\n\n"
+        'revision = "003_from_env"\ndown_revision = "002_create_work_notes"\n'
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        f"    name = {table}\n"
+        '    op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))\n\n\n'
+        "def downgrade() -> None:\n"
+        f"    op.drop_table({table})\n"
+    )
+    cache = tmp_path / "cache"
+    config = write_config(
+        tmp_path / "netapps.toml",
+        ["servicenow"],
+        folders={"servicenow": folder},
+        urls={"servicenow": f"sqlite:///{tmp_path / 'a.db'}"},
+    )
+    done = netapps("migrate", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache)))
+    assert done.returncode == 0, done.stderr
+    assert not list(cache.glob("*.json"))
