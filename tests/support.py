@@ -63,6 +63,18 @@ def _repo_project() -> Project:
 REPO_SETTINGS: dict[str, Any] = settings.read_config(REPO_CONFIG)
 APPS: dict[str, App] = {app.name: app for app in _repo_project().apps}
 APP_FOLDERS = {name: app.folder for name, app in APPS.items()}
+
+
+def revision_chain(app: str) -> list[str]:
+    """An Alembic app's revision ids in order, base first (its migrations form one line):
+    tests that add a revision of their own build on ``revision_chain(app)[-1]``, the head, so
+    they keep working when the app gains migrations."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(APP_FOLDERS[app] / "alembic"))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
 LABELS = {name: app.label for name, app in APPS.items()}
 KINDS = {name: app.kind for name, app in APPS.items()}
 URL_ENVS = {name: app.url_env for name, app in APPS.items()}

@@ -23,9 +23,21 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy.engine import URL, make_url
-from support import APPS, BIN, copy_app, netapps, subprocess_env, url_text, write_config
+from support import (
+    APPS,
+    BIN,
+    copy_app,
+    netapps,
+    revision_chain,
+    subprocess_env,
+    url_text,
+    write_config,
+)
 
 from netapps.settings import LEDGER_TABLE
+
+#: Revisions written by these tests build on ServiceNow's head.
+SERVICENOW_HEAD = revision_chain("servicenow")[-1]
 
 #: Columns that hold when or how long something ran: never the same twice.
 TIMING_COLUMNS = {"applied_at", "duration_ms", "execution_ms", "installed_on", "applied_by"}
@@ -186,18 +198,14 @@ def test_replay_reports_what_it_ran_and_the_ledger_holds_it(tmp_path: Path) -> N
     second = make_url(f"sqlite:///{tmp_path / 'second.db'}")
     migrate("servicenow", first, tmp_path, cache, "a")
     rows = json.loads(migrate("servicenow", second, tmp_path, cache, "b"))
-    assert [s["revision"] for s in rows[0]["steps"]] == [
-        "001_initial_migration",
-        "002_create_work_notes",
-    ]
+    assert [s["revision"] for s in rows[0]["steps"]] == revision_chain("servicenow")
     conn = sqlite3.connect(tmp_path / "second.db")
     ledger = conn.execute(
         f"SELECT app, revision, direction, checksum, applied_at FROM {LEDGER_TABLE} ORDER BY id"
     ).fetchall()
     conn.close()
     assert [(r[0], r[1], r[2]) for r in ledger] == [
-        ("servicenow", "001_initial_migration", "up"),
-        ("servicenow", "002_create_work_notes", "up"),
+        ("servicenow", revision, "up") for revision in revision_chain("servicenow")
     ]
     assert all(re.fullmatch(r"[0-9a-f]{64}", r[3]) for r in ledger)
     # netapps reads it back as its own: status agrees it is at head.
@@ -261,9 +269,9 @@ def test_a_changed_migration_file_is_never_replayed_from_the_old_recording(
 
     assert build("a").returncode == 0
     (folder / "alembic" / "versions" / "003_add_tags.py").write_text(
-        '"""Add tags\n\nRevision ID: 003_add_tags\nRevises: 002_create_work_notes\n"""\n\n'
+        f'"""Add tags\n\nRevision ID: 003_add_tags\nRevises: {SERVICENOW_HEAD}\n"""\n\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "003_add_tags"\ndown_revision = "002_create_work_notes"\n'
+        f'revision = "003_add_tags"\ndown_revision = "{SERVICENOW_HEAD}"\n'
         "branch_labels = None\ndepends_on = None\n\n\n"
         "def upgrade() -> None:\n"
         '    op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))\n\n\n'
@@ -344,7 +352,7 @@ def test_a_migration_that_looks_beyond_the_database_is_never_recorded(
     (folder / "alembic" / "versions" / "003_from_env.py").write_text(
         '"""From beyond the database\n\nRevision ID: 003_from_env\n"""\n'
         f"\n{imports}import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "003_from_env"\ndown_revision = "002_create_work_notes"\n'
+        f'revision = "003_from_env"\ndown_revision = "{SERVICENOW_HEAD}"\n'
         "branch_labels = None\ndepends_on = None\n\n\n"
         "def upgrade() -> None:\n"
         f"    name = {table}\n"

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import APP_FOLDERS, BIN, run, subprocess_env, write_config
+from support import APP_FOLDERS, BIN, revision_chain, run, subprocess_env, write_config
 
 APP = "servicenow"
-HEAD = "002_create_work_notes"
+HEAD = revision_chain(APP)[-1]
 
 
 def sqlite_tenants(tmp_path: Path, count: int) -> dict[str, str]:
