@@ -186,19 +186,16 @@ def test_replay_reports_what_it_ran_and_the_ledger_holds_it(tmp_path: Path) -> N
     second = make_url(f"sqlite:///{tmp_path / 'second.db'}")
     migrate("servicenow", first, tmp_path, cache, "a")
     rows = json.loads(migrate("servicenow", second, tmp_path, cache, "b"))
-    assert [s["revision"] for s in rows[0]["steps"]] == [
-        "001_initial_migration",
-        "002_create_work_notes",
-    ]
+    # Every step the full path applied to the first database (servicenow's revisions).
+    applied = revisions(tmp_path / "first.db")
+    assert applied[:2] == ["001_initial_migration", "002_create_work_notes"]
+    assert [s["revision"] for s in rows[0]["steps"]] == applied
     conn = sqlite3.connect(tmp_path / "second.db")
     ledger = conn.execute(
         f"SELECT app, revision, direction, checksum, applied_at FROM {LEDGER_TABLE} ORDER BY id"
     ).fetchall()
     conn.close()
-    assert [(r[0], r[1], r[2]) for r in ledger] == [
-        ("servicenow", "001_initial_migration", "up"),
-        ("servicenow", "002_create_work_notes", "up"),
-    ]
+    assert [(r[0], r[1], r[2]) for r in ledger] == [("servicenow", r, "up") for r in applied]
     assert all(re.fullmatch(r"[0-9a-f]{64}", r[3]) for r in ledger)
     # netapps reads it back as its own: status agrees it is at head.
     config = write_config(
