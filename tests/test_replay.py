@@ -258,9 +258,9 @@ def test_a_changed_migration_file_is_never_replayed_from_the_old_recording(
 
     assert build("a").returncode == 0
     (folder / "alembic" / "versions" / "003_add_tags.py").write_text(
-        '"""Add tags\n\nRevision ID: 003_add_tags\nRevises: 002_create_work_notes\n"""\n\n'
+        '"""Add tags\n\nRevision ID: 003_add_tags\nRevises: 004_index_ticket_correlation_ids\n"""\n\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "003_add_tags"\ndown_revision = "002_create_work_notes"\n'
+        'revision = "003_add_tags"\ndown_revision = "004_index_ticket_correlation_ids"\n'
         "branch_labels = None\ndepends_on = None\n\n\n"
         "def upgrade() -> None:\n"
         '    op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))\n\n\n'
@@ -341,7 +341,7 @@ def test_a_migration_that_looks_beyond_the_database_is_never_recorded(
     (folder / "alembic" / "versions" / "003_from_env.py").write_text(
         '"""From beyond the database\n\nRevision ID: 003_from_env\n"""\n'
         f"\n{imports}import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "003_from_env"\ndown_revision = "002_create_work_notes"\n'
+        'revision = "003_from_env"\ndown_revision = "004_index_ticket_correlation_ids"\n'
         "branch_labels = None\ndepends_on = None\n\n\n"
         "def upgrade() -> None:\n"
         f"    name = {table}\n"
