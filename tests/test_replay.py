@@ -258,7 +258,8 @@ def test_a_changed_migration_file_is_never_replayed_from_the_old_recording(
 
     assert build("a").returncode == 0
     (folder / "alembic" / "versions" / "003_add_tags.py").write_text(
-        '"""Add tags\n\nRevision ID: 003_add_tags\nRevises: 004_index_ticket_correlation_ids\n"""\n\n'
+        '"""Add tags\n\nRevision ID: 003_add_tags\n'
+        'Revises: 004_index_ticket_correlation_ids\n"""\n\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
         'revision = "003_add_tags"\ndown_revision = "004_index_ticket_correlation_ids"\n'
         "branch_labels = None\ndepends_on = None\n\n\n"
