@@ -13,9 +13,18 @@ failure rolls back and the full path runs instead, and reports.
 
 Like the no-op fast path (netapps.fastpath), it answers only the plain case — ``migrate`` with
 app names and the options that do not change what an empty build does — and returns None for
-anything else (tenants, a destination other than head, an unreadable URL, a database that is
-not empty, no recording yet, a recording whose files changed, destructive steps in production
-without --allow-destructive), so that the full implementation answers.
+anything else (PostgreSQL tenants, one tenant named as ``app:tenant``, a destination other
+than head, an unreadable URL, a database that is not empty, no recording yet, a recording whose
+files changed, destructive steps in production without --allow-destructive), so that the full
+implementation answers.
+
+SQLite tenants (a URL template with ``{tenant}``, one file per tenant) are replayed in this one
+process, each tenant file under its own migration lock, with its own empty check, ledger rows
+and transaction, from the app's one recording (made on any empty database of the app on
+SQLite: a tenant's or a plain one). The rule for a fleet is all or nothing: every tenant file
+must look empty before anything is built, else the full path answers the whole command; if one
+tenant cannot be built after all (its lock held, a statement failing), the full path runs,
+finds the tenants built so far at head, and handles the rest as it always does.
 """
 
 from __future__ import annotations
@@ -119,6 +128,13 @@ class Build:
     seconds: float = 0.0
     #: A connection opened while looking, kept for the build (a server's).
     session: Session | None = None
+    #: The tenant this database belongs to, if the app has several.
+    tenant: str | None = None
+
+    @property
+    def name(self) -> str:
+        """As the full path names a target: ``servicenow:acme`` for a tenant."""
+        return f"{self.app}:{self.tenant}" if self.tenant else self.app
 
     @property
     def where(self) -> tuple[Any, ...]:
@@ -152,15 +168,19 @@ def _build(
     request: Request,
     *,
     recorded: bool = True,
+    tenant: str | None = None,
+    tenants: tuple[str, ...] = (),
+    recording: replay_cache.Recording | None = None,
 ) -> Build:
-    """``recorded``: the build's recording is loaded (else only where the database is)."""
-    if settings.app_tenants(name, spec, root):
-        raise GiveUp
+    """``recorded``: the build's recording is loaded (else only where the database is),
+    unless ``recording`` (the app's, loaded once for all of its tenants) is given."""
     setting = spec.get("database", {}).get(env) or {}
     if set(setting) - settings.DATABASE_KEYS:
         raise GiveUp
     try:
-        choice = settings.choose_database(name, spec, env, single_app=single)
+        choice = settings.choose_database(
+            name, spec, env, single_app=single, tenant=tenant, tenants=tenants
+        )
     except NetappsError:
         raise GiveUp from None
     if choice.schema:
@@ -176,12 +196,15 @@ def _build(
     if engine_class is None:
         raise GiveUp
     engine = engine_class.name
+    if tenant is not None and engine != "sqlite":
+        raise GiveUp  # PostgreSQL tenants (databases or schemas): the full path
     if engine == "sqlite":
         location = _sqlite_location(choice.text, folder)
     else:
         location = engine_class.fast_location(choice.text, folder, choice.password, None)
-    recording = replay_cache.Recording("", name, engine, "", (), None, ())
-    if recorded:
+    if recording is None:
+        recording = replay_cache.Recording("", name, engine, "", (), None, ())
+    if recorded and not recording.key:
         recording = _recording(name, spec["kind"], folder, engine, scheme)
     if env == "production" and not request.allow_destructive and recording.destructive != ():
         raise GiveUp  # destructive steps, or not known: the full path checks (and refuses)
@@ -194,7 +217,41 @@ def _build(
         choice.source,
         location.connect,
         recording,
+        tenant=tenant,
     )
+
+
+def _builds(
+    name: str,
+    spec: dict[str, Any],
+    root: Path,
+    env: str,
+    request: Request,
+    *,
+    recorded: bool = True,
+) -> list[Build]:
+    """The app's database, or one database per tenant (the recording loaded once)."""
+    tenants = settings.app_tenants(name, spec, root)
+    if not tenants:
+        return [_build(name, spec, root, env, False, request, recorded=recorded)]
+    first = _build(
+        name, spec, root, env, False, request, recorded=recorded, tenant=tenants[0], tenants=tenants
+    )
+    return [first] + [
+        _build(
+            name,
+            spec,
+            root,
+            env,
+            False,
+            request,
+            recorded=False,
+            tenant=tenant,
+            tenants=tenants,
+            recording=first.recording,
+        )
+        for tenant in tenants[1:]
+    ]
 
 
 def _recording(
@@ -213,18 +270,18 @@ def _recording(
 def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> list[Build]:
     apps: dict[str, dict[str, Any]] = data.get("apps", {})
     if not request.names:
-        return [_build(n, s, root, env, False, request) for n, s in apps.items()]
-    chosen: dict[str, Build] = {}
+        return [b for n, s in apps.items() for b in _builds(n, s, root, env, request)]
+    chosen: dict[str, list[Build]] = {}
     for wanted in request.names:
         for name, spec in apps.items():
             names = settings.app_names(name, spec.get("label", name), spec.get("aliases", ()))
             if settings.normalise(wanted) in names:
                 if name not in chosen:
-                    chosen[name] = _build(name, spec, root, env, False, request)
+                    chosen[name] = _builds(name, spec, root, env, request)
                 break
         else:
             raise GiveUp  # an unknown app: the full implementation says so
-    return list(chosen.values())
+    return [build for builds in chosen.values() for build in builds]
 
 
 # -- the drivers ---------------------------------------------------------------------------------
@@ -295,7 +352,7 @@ class SqliteSession(Session):
     def lock(self) -> Any:
         from netapps.engines.sqlite import file_lock
 
-        return file_lock(Path(os.path.realpath(self.path)), self.build.app, 0)
+        return file_lock(Path(os.path.realpath(self.path)), self.build.name, 0)
 
     def close(self) -> None:
         self.conn.close()
@@ -514,8 +571,9 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
         env = settings.environment(data, request.environment)
         builds = _select(data, config.parent, env, request)
         places = [
-            _build(n, s, config.parent, env, False, request, recorded=False).where
+            build.where
             for n, s in data.get("apps", {}).items()
+            for build in _builds(n, s, config.parent, env, request, recorded=False)
         ]
         if len(set(places)) != len(places):
             raise GiveUp  # two apps on one database: the full implementation refuses
@@ -541,7 +599,7 @@ def _print(request: Request, env: str, builds: list[Build]) -> None:
     rows = [
         {
             "app": b.app,
-            "tenant": None,
+            "tenant": b.tenant,
             "url": b.display,
             "from": [],
             "to": [b.recording.head],
@@ -561,7 +619,8 @@ def _print(request: Request, env: str, builds: list[Build]) -> None:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     for b in builds:
-        sys.stderr.write(f"{b.label} [{env}] {b.display} (from {b.source})\n")
+        if not b.tenant:  # a thousand tenants: their progress lines suffice, as the full path
+            sys.stderr.write(f"{b.label} [{env}] {b.display} (from {b.source})\n")
         for rev, seconds in b.steps:
-            sys.stderr.write(f"  ✓ {b.app} ↑ {rev} ({seconds:.2f} s)\n")
+            sys.stderr.write(f"  ✓ {b.name} ↑ {rev} ({seconds:.2f} s)\n")
     sys.stdout.write(tables.plain(tables.migrate_grid(rows)))

@@ -219,7 +219,9 @@ def recorder_for(
 ) -> Recorder | None:
     """A recorder for this run, if it is one worth recording (see the module's docstring);
     called under the migration lock, before anything is written."""
-    if not replay_cache.enabled() or target.tenant or target.schema:
+    # A tenant's own database is recorded like any other (same app, engine and files: same
+    # key); a PostgreSQL schema tenant is not: the replay does not set a search_path.
+    if not replay_cache.enabled() or target.schema:
         return None
     if reaches_outside(source, steps) is not None:
         return None

@@ -370,3 +370,168 @@ def test_a_migration_that_looks_beyond_the_database_is_never_recorded(
     done = netapps("migrate", env=subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache)))
     assert done.returncode == 0, done.stderr
     assert not list(cache.glob("*.json"))
+
+
+# -- SQLite tenants ------------------------------------------------------------------------------
+TENANT_APP = "servicenow"
+
+
+def revisions(path: Path) -> list[str]:
+    """The steps netapps' ledger says were applied to a database, in order."""
+    return [row[1] for row in ledger(path)]
+
+
+def tenant_fleet(folder: Path, cache: Path, count: int) -> dict[str, str]:
+    """The environment of a netapps whose one app has ``count`` SQLite tenant files in
+    ``folder``/db, recording to and replaying from ``cache``."""
+    folder.mkdir(parents=True)
+    (folder / "tenants.txt").write_text("".join(f"t{i}\n" for i in range(count)))
+    (folder / "db").mkdir()
+    config = write_config(
+        folder / "netapps.toml",
+        [TENANT_APP],
+        urls={TENANT_APP: f"sqlite:///{folder}/db/{{tenant}}.db"},
+        app_settings={TENANT_APP: {"tenants_file": "tenants.txt"}},
+        extra={"environments": ["dev"]},
+    )
+    return subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
+
+
+def probe(env: dict[str, str], *argv: str) -> tuple[bool, int, str]:
+    """``netapps ARGV`` in a process that says whether the replay answered (SQLAlchemy never
+    imported): (replayed, exit code, stdout)."""
+    code = (
+        "import sys\n"
+        "from netapps.entry import main\n"
+        f"code = main({list(argv)!r})\n"
+        "print('HEAVY' if 'sqlalchemy' in sys.modules else 'LIGHT', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    return done.stderr.strip().splitlines()[-1] == "LIGHT", done.returncode, done.stdout
+
+
+def ledger(path: Path) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            f"SELECT app, revision, direction, checksum FROM {LEDGER_TABLE} ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def test_replayed_tenants_are_the_databases_plain_alembic_builds(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    # The first fleet is built by the full path, which records from its first empty tenant.
+    first = tenant_fleet(tmp_path / "first", cache, 3)
+    replayed, code, _ = probe(first, "migrate", "--json")
+    assert not replayed and code == 0
+    assert list(cache.glob("*.json")), "a tenant's empty → head build was not recorded"
+
+    fleet = tenant_fleet(tmp_path / "fleet", cache, 5)
+    replayed, code, out = probe(fleet, "migrate", "--json")
+    assert replayed and code == 0
+    steps = revisions(tmp_path / "first" / "db" / "t0.db")
+    assert len(steps) >= 2 and steps[0] == "001_initial_migration"
+    rows = json.loads(out)
+    assert [r["tenant"] for r in rows] == [f"t{i}" for i in range(5)]
+    for row in rows:
+        assert row["app"] == TENANT_APP and row["ok"] and row["exit_code"] == 0
+        assert row["from"] == [] and row["to"] == [steps[-1]]
+        assert [s["revision"] for s in row["steps"]] == steps
+        assert row["url"].endswith(f"/fleet/db/{row['tenant']}.db")
+
+    plain = tmp_path / "plain.db"
+    alembic = subprocess.run(
+        [str(BIN / "alembic"), "upgrade", "head"],
+        env=subprocess_env(None, DATABASE_URL=f"sqlite:///{plain}"),
+        cwd=APPS[TENANT_APP].folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert alembic.returncode == 0, alembic.stderr
+    expected = sqlite_snapshot(plain)
+    assert expected["data"]["alembic_version"] == [(steps[-1],)]
+    by_full_path = ledger(tmp_path / "first" / "db" / "t0.db")
+    for i in range(5):
+        path = tmp_path / "fleet" / "db" / f"t{i}.db"
+        # Schema, data, version and ledger (the app's Alembic environment writes it too).
+        assert sqlite_snapshot(path) == expected, path.name
+        assert ledger(path) == ledger(plain) == by_full_path, path.name
+        assert path.stat().st_mode & 0o777 == 0o600
+
+    # netapps reads them back as its own: the no-op, and the full implementation's status.
+    again = netapps("migrate", "--json", env=fleet)
+    assert again.returncode == 0 and not any(r["steps"] for r in json.loads(again.stdout))
+    status = netapps("status", "--json", env=fleet)
+    assert [r["state"] for r in json.loads(status.stdout)] == ["up to date"] * 5
+
+
+def test_replayed_tenants_report_as_the_full_path_does(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert netapps("migrate", env=tenant_fleet(tmp_path / "a", cache, 1)).returncode == 0
+    done = netapps("migrate", env=tenant_fleet(tmp_path / "b", cache, 2))
+    assert done.returncode == 0, done.stderr
+    steps = revisions(tmp_path / "a" / "db" / "t0.db")
+    # No header line per tenant (a thousand of them), one progress line per step, named as
+    # the full path names a tenant.
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2 * len(steps)
+    for line, (tenant, rev) in zip(
+        lines, [(t, r) for t in ("t0", "t1") for r in steps], strict=True
+    ):
+        assert re.fullmatch(rf"  ✓ {TENANT_APP}:{tenant} ↑ {rev} \(\d+\.\d\d s\)", line), line
+    assert "migrated" in done.stdout
+
+
+def test_a_tenant_that_is_not_empty_leaves_the_whole_fleet_to_the_full_path(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    assert netapps("migrate", env=tenant_fleet(tmp_path / "a", cache, 1)).returncode == 0
+    fleet = tenant_fleet(tmp_path / "b", cache, 3)
+    taken = tmp_path / "b" / "db" / "t2.db"
+    conn = sqlite3.connect(taken)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")  # the app's own table name
+    conn.commit()
+    conn.close()
+    replayed, code, out = probe(fleet, "migrate", "--json")
+    assert not replayed
+    rows = {r["tenant"]: r for r in json.loads(out)}
+    # The full path refuses the tenant with unversioned tables and builds the others.
+    assert code != 0 and not rows["t2"]["ok"]
+    assert rows["t0"]["ok"] and rows["t1"]["ok"] and rows["t0"]["steps"]
+    conn = sqlite3.connect(taken)
+    try:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("users",)]
+    finally:
+        conn.close()
+
+
+def test_a_tenant_whose_lock_is_held_is_left_to_the_full_path(tmp_path: Path) -> None:
+    from netapps.engines.sqlite import file_lock
+
+    cache = tmp_path / "cache"
+    assert netapps("migrate", env=tenant_fleet(tmp_path / "a", cache, 1)).returncode == 0
+    fleet = tenant_fleet(tmp_path / "b", cache, 3)
+    locked = tmp_path / "b" / "db" / "t1.db"
+    with file_lock(locked, f"{TENANT_APP}:t1", 5):
+        done = netapps("migrate", "--lock-timeout", "1", "--json", env=fleet)
+    # As the full path exits when a lock is held (6), having built every other tenant.
+    assert done.returncode == 6, done.stderr
+    rows = {r["tenant"]: r for r in json.loads(done.stdout)}
+    assert not rows["t1"]["ok"] and "lock" in rows["t1"]["error"]
+    assert rows["t0"]["ok"] and rows["t2"]["ok"]
+    steps = revisions(tmp_path / "a" / "db" / "t0.db")
+    for name in ("t0", "t2"):
+        assert revisions(tmp_path / "b" / "db" / f"{name}.db") == steps
+    if locked.exists():
+        conn = sqlite3.connect(locked)
+        try:
+            assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+        finally:
+            conn.close()
