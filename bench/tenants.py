@@ -70,16 +70,19 @@ SQLITE_FLOOR = (
     "    con.close()\n"
 )
 #: The floor on PostgreSQL: one connection, each tenant's schema created and the same SQL
-#: replayed in it. Argv: SQL file, libpq URL, schema prefix, count.
+#: replayed in it, statement by statement: Alembic's offline script holds its own BEGIN and
+#: COMMIT, and a CREATE INDEX CONCURRENTLY (autocommit block) cannot run in a multi-statement
+#: query. Argv: SQL file, libpq URL, schema prefix, count.
 POSTGRES_FLOOR = (
     "import psycopg, sys\n"
-    "sql = open(sys.argv[1]).read()\n"
+    "sql = [s for s in open(sys.argv[1]).read().split(';\\n') if s.strip()]\n"
     "with psycopg.connect(sys.argv[2], autocommit=True) as con:\n"
     "    for i in range(int(sys.argv[4])):\n"
     "        schema = f'{sys.argv[3]}{i}'\n"
     "        con.execute(f'CREATE SCHEMA {schema}')\n"
     "        con.execute(f'SET search_path TO {schema}')\n"
-    "        con.execute(sql)\n"
+    "        for statement in sql:\n"
+    "            con.execute(statement)\n"
 )
 #: Runs a command and prints the peak resident memory (KiB) of it and of every process it
 #: waited for (its worker processes): ``ru_maxrss`` of the children, the largest of them.
