@@ -174,6 +174,33 @@ def test_unversioned_tables_in_app_schemas_are_found(
     assert code == 5 and "password_reset_tickets" in out, (out, err)
 
 
+def test_other_migrated_schemas_are_not_the_apps_tables(
+    pg_database: URL,
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A database whose other schemas hold migrated tenants (a version table each) is still
+    empty for the app in its default schema; a schema with bare tables is the app's."""
+    with connect(pg_database) as conn:
+        for schema in ("tenant_a", "tenant_b"):
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            conn.execute(text(f"CREATE TABLE {schema}.alembic_version (version_num text)"))
+            conn.execute(text(f"CREATE TABLE {schema}.tickets (id int)"))
+        conn.commit()
+    monkeypatch.setenv("SERVICENOW_DATABASE_URL", url_text(pg_database))
+    code, out, _err = netapps(capsys, "status", "servicenow", "--json")
+    assert code == 0 and json.loads(out)[0]["state"] == "behind", out
+    with connect(pg_database) as conn:
+        conn.execute(text("CREATE SCHEMA reports"))
+        conn.execute(text("CREATE TABLE reports.summary (id int)"))
+        conn.commit()
+    code, out, _err = netapps(capsys, "status", "servicenow", "--json")
+    assert json.loads(out)[0]["state"] == "unversioned with tables present", out
+    code, _out, err = netapps(capsys, "migrate", "servicenow")
+    assert code == 5 and "reports.summary" in err, err
+
+
 # -- 5. a bare postgresql:// URL uses SQLAlchemy's default driver --------------------------
 def test_bare_postgresql_url_uses_sqlalchemys_default_driver(
     pg_database: URL, config: Path

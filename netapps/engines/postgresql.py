@@ -42,6 +42,18 @@ def quote(conn: Connection, name: str) -> str:
     return str(conn.dialect.identifier_preparer.quote_identifier(name))
 
 
+
+#: Every ordinary and partitioned table outside the system's schemas, as (schema, table,
+#: visible through the search_path): what SQLAlchemy's inspector lists, in one query.
+USER_TABLES_QUERY = (
+    "SELECT n.nspname, c.relname, pg_catalog.pg_table_is_visible(c.oid) "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' "
+    "AND left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema' "
+    "ORDER BY n.nspname, c.relname"
+)
+
+
 class PostgresEngine(DatabaseEngine):
     name = "postgresql"
     backup_suffix = ".dump"
@@ -145,20 +157,23 @@ class PostgresEngine(DatabaseEngine):
         return advisory_lock(conn, target.name, timeout)
 
     def user_tables(self, conn: Connection, target: Target, ignore: set[str]) -> tuple[str, ...]:
-        from sqlalchemy import inspect
-
-        inspector = inspect(conn)
         # A tenant's schema holds all its tables (it is the search_path). Otherwise an app may
         # keep tables in schemas of its own (SAP: core, pm, mm, ...): every other schema is
         # looked at too, except the system's and those holding a version table or a ledger of
         # their own, which belong to another database's migrations (another tenant's schema).
-        found = [n for n in inspector.get_table_names() if n not in ignore]
+        # One catalog query for every schema: a query per schema (SQLAlchemy's inspector)
+        # took seconds in a database of a few hundred tenant schemas.
+        rows = conn.exec_driver_sql(USER_TABLES_QUERY).all()
+        visible = [name for _, name, is_visible in rows if is_visible and name not in ignore]
+        found = list(dict.fromkeys(visible))
         if not target.schema:
-            default = inspector.default_schema_name
-            for schema in inspector.get_schema_names():
-                if schema == default or schema == "information_schema" or schema.startswith("pg_"):
+            default = conn.exec_driver_sql("SELECT current_schema()").scalar()
+            by_schema: dict[str, list[str]] = {}
+            for schema, name, _ in rows:
+                by_schema.setdefault(schema, []).append(name)
+            for schema, names in by_schema.items():
+                if schema == default or schema == "information_schema":
                     continue
-                names = inspector.get_table_names(schema=schema)
                 if not ignore.intersection(names):
                     found += [f"{schema}.{n}" for n in names]
         if conn.in_transaction():
