@@ -42,7 +42,6 @@ def quote(conn: Connection, name: str) -> str:
     return str(conn.dialect.identifier_preparer.quote_identifier(name))
 
 
-
 #: Every ordinary and partitioned table outside the system's schemas, as (schema, table,
 #: visible through the search_path): what SQLAlchemy's inspector lists, in one query.
 USER_TABLES_QUERY = (
