@@ -13,18 +13,21 @@ failure rolls back and the full path runs instead, and reports.
 
 Like the no-op fast path (netapps.fastpath), it answers only the plain case — ``migrate`` with
 app names and the options that do not change what an empty build does — and returns None for
-anything else (PostgreSQL tenants, one tenant named as ``app:tenant``, a destination other
-than head, an unreadable URL, a database that is not empty, no recording yet, a recording whose
-files changed, destructive steps in production without --allow-destructive), so that the full
-implementation answers.
+anything else (one tenant named as ``app:tenant``, a destination other than head, an unreadable
+URL, a database that is not empty, no recording yet, a recording whose files changed,
+destructive steps in production without --allow-destructive), so that the full implementation
+answers.
 
-SQLite tenants (a URL template with ``{tenant}``, one file per tenant) are replayed in this one
-process, each tenant file under its own migration lock, with its own empty check, ledger rows
-and transaction, from the app's one recording (made on any empty database of the app on
-SQLite: a tenant's or a plain one). The rule for a fleet is all or nothing: every tenant file
-must look empty before anything is built, else the full path answers the whole command; if one
-tenant cannot be built after all (its lock held, a statement failing), the full path runs,
-finds the tenants built so far at head, and handles the rest as it always does.
+Tenants are replayed in this one process, each under its own migration lock, with its own
+empty check, ledger rows and transaction, from the app's one recording, loaded once: SQLite
+tenant files and PostgreSQL tenant databases from the recording of any empty database of the
+app on that engine (a tenant's or a plain one), PostgreSQL schema tenants from the recording
+of a build in a schema (their schema is their search_path; netapps.replay_record keeps the
+two apart). The schema tenants of one database share one connection. The rule for a fleet is
+all or nothing: every tenant must look empty before anything is built, else the full path
+answers the whole command; if one tenant cannot be built after all (its lock held, a statement
+failing), the full path runs, finds the tenants built so far at head, and handles the rest as
+it always does.
 """
 
 from __future__ import annotations
@@ -126,10 +129,11 @@ class Build:
     recording: replay_cache.Recording
     steps: list[tuple[str, float]] = field(default_factory=list)
     seconds: float = 0.0
-    #: A connection opened while looking, kept for the build (a server's).
-    session: Session | None = None
     #: The tenant this database belongs to, if the app has several.
     tenant: str | None = None
+    #: The PostgreSQL schema that holds the database (a schema tenant's), reached through
+    #: the search_path.
+    schema: str | None = None
 
     @property
     def name(self) -> str:
@@ -142,7 +146,12 @@ class Build:
         place = {k: v for k, v in self.connect.items() if k not in ("user", "password")}
         if "path" in place:
             place["path"] = os.path.realpath(place["path"])
-        return (self.engine, *sorted((k, str(v)) for k, v in place.items()))
+        return (self.engine, self.schema, *sorted((k, str(v)) for k, v in place.items()))
+
+    @property
+    def server(self) -> tuple[Any, ...]:
+        """Which connection reaches it: schema tenants of one database share one."""
+        return (self.engine, *sorted((k, str(v)) for k, v in self.connect.items()))
 
 
 def _sqlite_location(text: str, folder: Path) -> FastLocation:
@@ -183,8 +192,6 @@ def _build(
         )
     except NetappsError:
         raise GiveUp from None
-    if choice.schema:
-        raise GiveUp
     parts = urlsplit(choice.text.strip())
     if parts.query or parts.fragment:
         raise GiveUp
@@ -196,16 +203,16 @@ def _build(
     if engine_class is None:
         raise GiveUp
     engine = engine_class.name
-    if tenant is not None and engine != "sqlite":
-        raise GiveUp  # PostgreSQL tenants (databases or schemas): the full path
+    if choice.schema and engine != "postgresql":
+        raise GiveUp  # the full path says what is wrong
     if engine == "sqlite":
         location = _sqlite_location(choice.text, folder)
     else:
-        location = engine_class.fast_location(choice.text, folder, choice.password, None)
+        location = engine_class.fast_location(choice.text, folder, choice.password, choice.schema)
     if recording is None:
         recording = replay_cache.Recording("", name, engine, "", (), None, ())
     if recorded and not recording.key:
-        recording = _recording(name, spec["kind"], folder, engine, scheme)
+        recording = _recording(name, spec["kind"], folder, engine, scheme, bool(choice.schema))
     if env == "production" and not request.allow_destructive and recording.destructive != ():
         raise GiveUp  # destructive steps, or not known: the full path checks (and refuses)
     return Build(
@@ -218,6 +225,7 @@ def _build(
         location.connect,
         recording,
         tenant=tenant,
+        schema=choice.schema,
     )
 
 
@@ -255,12 +263,12 @@ def _builds(
 
 
 def _recording(
-    name: str, kind: str, folder: Path, engine: str, scheme: str
+    name: str, kind: str, folder: Path, engine: str, scheme: str, in_schema: bool
 ) -> replay_cache.Recording:
     chain = replay_cache.read_chain(kind, folder, engine)
     if chain.head is None:
         raise GiveUp
-    key = replay_cache.cache_key(name, kind, folder, engine, scheme, chain)
+    key = replay_cache.cache_key(name, kind, folder, engine, scheme, chain, in_schema=in_schema)
     recording = replay_cache.load(key)
     if recording is None or recording.app != name or recording.head != chain.head:
         raise GiveUp
@@ -383,11 +391,21 @@ class PostgresSession(Session):
         cursor.execute(sql) if params is None else cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description is not None else []
 
+    def enter(self, build: Build) -> None:
+        """Serve ``build`` from now on: its schema (a schema tenant's) as the search_path,
+        else the server's default one."""
+        self.build = build
+        if build.schema:
+            self.execute(f"SET search_path TO {_quoted(build.schema)}")
+        else:
+            self.execute("RESET search_path")
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         from netapps.engines.postgresql import advisory_key
 
-        key = advisory_key(self.build.app)  # the full path's lock of this app's database
+        # The full path's lock of this database: the app's, or one tenant's.
+        key = advisory_key(self.build.name)
         if not self.execute(f"SELECT pg_try_advisory_lock({key})")[0][0]:
             raise GiveUp
         try:
@@ -416,13 +434,32 @@ class PostgresSession(Session):
         return dt.datetime.now(dt.UTC)
 
 
-def _session(build: Build) -> Session:
-    return SqliteSession(build) if build.engine == "sqlite" else PostgresSession(build)
+class Sessions:
+    """The server connections of one command: at most one open at a time, kept for the next
+    build it reaches (the schema tenants of one database share it; a thousand tenant
+    databases never hold a thousand connections)."""
+
+    def __init__(self) -> None:
+        self.current: PostgresSession | None = None
+
+    def serve(self, build: Build) -> PostgresSession:
+        if self.current is None or self.current.build.server != build.server:
+            self.close()
+            self.current = PostgresSession(build)
+        self.current.enter(build)
+        return self.current
+
+    def close(self) -> None:
+        current, self.current = self.current, None
+        if current is not None:
+            current.close()
 
 
 def _is_empty(session: Session, build: Build) -> bool:
     if build.engine == "sqlite" and session.build.connect["path"].stat().st_size == 0:
         return True
+    if build.schema:  # the search_path's schema is all of a schema tenant's database
+        return not session.execute(replay_cache.EMPTY_SCHEMA_QUERY)[0][0]
     if session.execute(replay_cache.EMPTY_QUERIES[build.engine])[0][0]:
         return False
     if build.engine in replay_cache.SCHEMA_QUERIES:
@@ -431,9 +468,9 @@ def _is_empty(session: Session, build: Build) -> bool:
     return True
 
 
-def _looks_empty(build: Build) -> bool:
+def _looks_empty(build: Build, sessions: Sessions) -> bool:
     """Whether the database is empty, looked at without creating it or taking a lock (it is
-    looked at again under the lock). A server's connection is kept for the build."""
+    looked at again under the lock)."""
     if build.engine == "sqlite":
         path: Path = build.connect["path"]
         if not path.exists() or path.stat().st_size == 0:
@@ -443,17 +480,7 @@ def _looks_empty(build: Build) -> bool:
             return not conn.execute(replay_cache.EMPTY_QUERIES["sqlite"]).fetchone()[0]
         finally:
             conn.close()
-    session = _session(build)
-    try:
-        empty = _is_empty(session, build)
-    except BaseException:
-        session.close()
-        raise
-    if empty:
-        build.session = session
-    else:
-        session.close()
-    return empty
+    return _is_empty(sessions.serve(build), build)
 
 
 @functools.cache
@@ -532,18 +559,22 @@ def _replay(session: Session, build: Build) -> None:
     session.commit()
 
 
-def _run(build: Build, request: Request, data: dict[str, Any]) -> bool:
+def _run(build: Build, request: Request, data: dict[str, Any], sessions: Sessions) -> bool:
     """Build one database; False (nothing changed, or the steps committed so far kept, as
     the full path keeps them) when the full path must take over."""
     began = time.perf_counter()
-    session = build.session or _session(build)
-    build.session = None
+    session: Session = SqliteSession(build) if build.engine == "sqlite" else sessions.serve(build)
     try:
         # Not waiting: a lock held by another migrator is the full path's to wait for (with
         # --lock-timeout) and to report; this one would only make it wait twice.
         with session.lock():
             if isinstance(session, PostgresSession):
                 session.set_timeouts(request, data)
+            if build.schema:
+                # As the full path makes a schema tenant's schema; in the build's transaction,
+                # so that a failure leaves nothing behind.
+                session.begin()
+                session.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(build.schema)}")
             if not _is_empty(session, build):
                 return False
             try:
@@ -553,9 +584,14 @@ def _run(build: Build, request: Request, data: dict[str, Any]) -> bool:
                 build.steps.clear()
                 return False
     finally:
-        session.close()
+        if isinstance(session, SqliteSession):
+            session.close()
     build.seconds = time.perf_counter() - began
     return True
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
@@ -564,6 +600,7 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
     if app_folder is not None or not replay_cache.enabled():
         return None
     builds: list[Build] = []
+    sessions = Sessions()
     try:
         request = parse_args(argv)
         config = settings.config_path()
@@ -578,17 +615,15 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
         if len(set(places)) != len(places):
             raise GiveUp  # two apps on one database: the full implementation refuses
         for build in builds:  # all empty before anything is built (else: the full path)
-            if not _looks_empty(build):
+            if not _looks_empty(build, sessions):
                 raise GiveUp
         for build in builds:
-            if not _run(build, request, data):
+            if not _run(build, request, data, sessions):
                 return None
     except Exception:  # GiveUp, or anything unusual: the full implementation answers
         return None
     finally:
-        for build in builds:
-            if build.session is not None:
-                build.session.close()
+        sessions.close()
     _print(request, env, builds)
     return 0
 

@@ -125,7 +125,18 @@ def read_chain(kind: str, folder: Path, engine: str) -> Chain:
     return Chain(entries, migrations[-1].version if migrations else None)
 
 
-def cache_key(app: str, kind: str, folder: Path, engine: str, scheme: str, chain: Chain) -> str:
+def cache_key(
+    app: str,
+    kind: str,
+    folder: Path,
+    engine: str,
+    scheme: str,
+    chain: Chain,
+    *,
+    in_schema: bool = False,
+) -> str:
+    """``in_schema``: the recording of a build in a PostgreSQL schema of its own (a schema
+    tenant, reached through its search_path), kept apart from a whole database's."""
     parts: dict[str, Any] = {
         "format": FORMAT,
         "netapps": __version__,
@@ -136,6 +147,8 @@ def cache_key(app: str, kind: str, folder: Path, engine: str, scheme: str, chain
         "revisions": list(chain.revisions),
         "head": chain.head,
     }
+    if in_schema:
+        parts["in_schema"] = True
     if kind == "alembic":
         # What the revision files import to build their DDL (replay_record._IMPORTABLE).
         parts["appdb"] = _code_digest()
@@ -294,6 +307,13 @@ EMPTY_QUERIES = {
         "AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
     ),
 }
+#: Whether the schema of the search_path holds any relation: a schema tenant's whole
+#: database (the other schemas are the other tenants'). A schema that does not exist yet
+#: (current_schema() is then null) holds none.
+EMPTY_SCHEMA_QUERY = (
+    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
+)
 #: The non-system schemas of an empty database (SQLite has none).
 SCHEMA_QUERIES = {
     "postgresql": (

@@ -190,13 +190,26 @@ class Recorder:
         created = " ".join(s.sql for step in self.steps for s in step.statements).lower()
         if f"create table {LEDGER_TABLE}" not in created:
             return  # the ledger was there already: not an empty database after all
+        if self.target.schema and (
+            "create schema" in created
+            or re.search(rf"\b{re.escape(self.target.schema.lower())}\b", created)
+        ):
+            # Replayed into another tenant's schema, a schema the app creates for itself would
+            # be shared, and a statement naming this tenant's schema would reach into it.
+            return
         destructive = None
         if self.target.environment == "production":
             destructive = tuple(s.revision.id for s in expected if self.source.destructive(s))
         app = self.target.app
         chain = replay_cache.read_chain(app.kind, app.folder, self.engine)
         if self.key != replay_cache.cache_key(
-            app.name, app.kind, app.folder, self.engine, self.scheme, chain
+            app.name,
+            app.kind,
+            app.folder,
+            self.engine,
+            self.scheme,
+            chain,
+            in_schema=bool(self.target.schema),
         ):
             return  # a file changed during the run
         if chain.head != expected[-1].revision.id:
@@ -220,8 +233,9 @@ def recorder_for(
     """A recorder for this run, if it is one worth recording (see the module's docstring);
     called under the migration lock, before anything is written."""
     # A tenant's own database is recorded like any other (same app, engine and files: same
-    # key); a PostgreSQL schema tenant is not: the replay does not set a search_path.
-    if not replay_cache.enabled() or target.schema:
+    # key); a build in a PostgreSQL schema (a schema tenant's) is recorded apart, and
+    # replayed into other schemas through their search_path.
+    if not replay_cache.enabled():
         return None
     if reaches_outside(source, steps) is not None:
         return None
@@ -234,13 +248,17 @@ def recorder_for(
         chain = replay_cache.read_chain(app.kind, app.folder, engine)
         if chain.head is None:
             return None
-        key = replay_cache.cache_key(app.name, app.kind, app.folder, engine, scheme, chain)
+        in_schema = bool(target.schema)
+        key = replay_cache.cache_key(
+            app.name, app.kind, app.folder, engine, scheme, chain, in_schema=in_schema
+        )
         if replay_cache.load(key) is not None:
             return None  # recorded already
-        if conn.exec_driver_sql(replay_cache.EMPTY_QUERIES[engine]).scalar():
+        empty = replay_cache.EMPTY_SCHEMA_QUERY if in_schema else replay_cache.EMPTY_QUERIES[engine]
+        if conn.exec_driver_sql(empty).scalar():
             return None
         schemas: tuple[str, ...] = ()
-        if engine in replay_cache.SCHEMA_QUERIES:
+        if engine in replay_cache.SCHEMA_QUERIES and not in_schema:
             found = conn.exec_driver_sql(replay_cache.SCHEMA_QUERIES[engine]).scalars()
             schemas = tuple(str(s) for s in found)
     except Exception:  # recording is an optimisation: never a reason for a run to fail

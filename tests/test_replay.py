@@ -8,11 +8,8 @@ or missing only makes the next run take the full path.
 
 from __future__ import annotations
 
-import datetime as dt
-import glob
 import json
 import re
-import shutil
 import sqlite3
 import subprocess
 import uuid
@@ -22,6 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from replay_support import probe, snapshot, sqlite_snapshot
 from sqlalchemy.engine import URL, make_url
 from support import (
     APPS,
@@ -38,102 +36,6 @@ from netapps.settings import LEDGER_TABLE
 
 #: Revisions written by these tests build on ServiceNow's head.
 SERVICENOW_HEAD = revision_chain("servicenow")[-1]
-
-#: Columns that hold when or how long something ran: never the same twice.
-TIMING_COLUMNS = {"applied_at", "duration_ms", "execution_ms", "installed_on", "applied_by"}
-NOW_WINDOW = dt.timedelta(hours=1)
-
-
-def _recent(value: Any) -> bool:
-    """A timestamp written while the test ran (a server default such as now())."""
-    moment = value
-    if isinstance(value, str):
-        try:
-            moment = dt.datetime.fromisoformat(value.replace(" ", "T"))
-        except ValueError:
-            return False
-    if not isinstance(moment, dt.datetime):
-        return False
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return abs(dt.datetime.now(dt.UTC) - moment) < NOW_WINDOW
-
-
-def _rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    keep = [i for i, c in enumerate(columns) if c not in TIMING_COLUMNS]
-    cleaned = [tuple("<now>" if _recent(row[i]) else row[i] for i in keep) for row in rows]
-    return sorted(cleaned, key=repr)
-
-
-def sqlite_snapshot(path: Path) -> dict[str, Any]:
-    conn = sqlite3.connect(path)
-    try:
-        objects = conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
-        ).fetchall()
-        data = {}
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            cursor = conn.execute(f'SELECT * FROM "{name}"')
-            columns = [d[0] for d in cursor.description]
-            data[name] = _rows(columns, cursor.fetchall())
-    finally:
-        conn.close()
-    return {"schema": objects, "data": data}
-
-
-def _pg_dump() -> str:
-    found = shutil.which("pg_dump") or next(
-        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"), reverse=True)), None
-    )
-    if found is None:
-        pytest.skip("pg_dump is not installed: the PostgreSQL schemas cannot be compared")
-    return found
-
-
-def pg_snapshot(url: URL) -> dict[str, Any]:
-    dump = subprocess.run(
-        [
-            _pg_dump(),
-            "--schema-only",
-            "--no-owner",
-            "-h",
-            str(url.host),
-            "-p",
-            str(url.port or 5432),
-            "-U",
-            str(url.username),
-            str(url.database),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    # Comments, and pg_dump's per-dump random \restrict key, differ from dump to dump.
-    schema = [
-        line
-        for line in dump.splitlines()
-        if line and not line.startswith(("--", "\\restrict", "\\unrestrict"))
-    ]
-    data = {}
-    with psycopg.connect(
-        host=url.host, port=url.port, user=url.username, dbname=url.database
-    ) as conn:
-        tables = conn.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_type = 'BASE TABLE' "
-            "AND table_schema NOT IN ('pg_catalog', 'information_schema')"
-        ).fetchall()
-        for schema_name, name in tables:
-            cursor = conn.execute(f'SELECT * FROM "{schema_name}"."{name}"')
-            columns = [d.name for d in cursor.description or ()]
-            data[f"{schema_name}.{name}"] = _rows(columns, cursor.fetchall())
-    return {"schema": schema, "data": data}
-
-
-def snapshot(url: URL) -> dict[str, Any]:
-    if url.get_backend_name() == "sqlite":
-        return sqlite_snapshot(Path(str(url.database)))
-    return pg_snapshot(url)
 
 
 @pytest.fixture
@@ -395,22 +297,6 @@ def tenant_fleet(folder: Path, cache: Path, count: int) -> dict[str, str]:
         extra={"environments": ["dev"]},
     )
     return subprocess_env(config, NETAPPS_REPLAY_CACHE=str(cache))
-
-
-def probe(env: dict[str, str], *argv: str) -> tuple[bool, int, str]:
-    """``netapps ARGV`` in a process that says whether the replay answered (SQLAlchemy never
-    imported): (replayed, exit code, stdout)."""
-    code = (
-        "import sys\n"
-        "from netapps.entry import main\n"
-        f"code = main({list(argv)!r})\n"
-        "print('HEAVY' if 'sqlalchemy' in sys.modules else 'LIGHT', file=sys.stderr)\n"
-        "sys.exit(code)\n"
-    )
-    done = subprocess.run(
-        [str(BIN / "python"), "-c", code], env=env, capture_output=True, text=True, timeout=300
-    )
-    return done.stderr.strip().splitlines()[-1] == "LIGHT", done.returncode, done.stdout
 
 
 def ledger(path: Path) -> list[tuple[Any, ...]]:
