@@ -112,7 +112,9 @@ def compare(
     folder: Path,
     reps: int,
     results: Results,
+    where: str = "",
 ) -> None:
+    """``where``: which server, in the row's name (the default one: nothing)."""
     first = timed(lambda: clone_once(cache, app, engine, folder))  # builds the template
     creates = Sample()
     samples = interleaved(
@@ -130,7 +132,7 @@ def compare(
     met = clone.median <= goal and speedup >= SPEEDUP_GOAL
     made = f" (of which creating {precise(creates.median)})" if engine == "postgresql" else ""
     print(f"  {app:<11} {engine:<10} clone {text(clone)}{made}   migrate {text(migrate)}")
-    results.raw[f"testdb {app} {engine}"] = {
+    results.raw[f"testdb {app} {engine}{where}"] = {
         "clone": clone.values,
         "create": creates.values,
         "clone_cpu": clone.cpu,
@@ -140,7 +142,7 @@ def compare(
     }
     results.add(
         Row(
-            f"4. fresh {app} database, {engine}",
+            f"4. fresh {app} database, {engine}{where}",
             f"clone {text(clone)}{made}; migrate from nothing {text(migrate)}",
             f"{speedup:.0f}x faster",
             f"≤ {fmt(goal)} and ≥ {SPEEDUP_GOAL:.0f}x",
@@ -153,7 +155,7 @@ TEST_BODY = 0.1  # seconds a simulated test uses its database
 
 
 def waits_with_clones_made_ahead(
-    cache: TemplateCache, app: str, tests: int, results: Results
+    cache: TemplateCache, app: str, tests: int, results: Results, where: str = ""
 ) -> None:
     """``tests`` tests in a row, each using its PostgreSQL database for 100 ms: what each
     waits for its database (create, and drop at its end) while the next clone is made ahead
@@ -177,14 +179,14 @@ def waits_with_clones_made_ahead(
         cache.drop(url)
         waits.add(Timing(got - began + time.perf_counter() - ended, time.process_time() - cpu))
     cache.flush()
-    print(f"  {app:<11} postgresql wait per test, clones made ahead: {text(waits)}")
-    results.raw[f"testdb {app} postgresql ahead"] = {"wait": waits.values}
-    migrated = results.raw.get(f"testdb {app} postgresql", {})
+    print(f"  {app:<11} postgresql{where} wait per test, clones made ahead: {text(waits)}")
+    results.raw[f"testdb {app} postgresql{where} ahead"] = {"wait": waits.values}
+    migrated = results.raw.get(f"testdb {app} postgresql{where}", {})
     baseline = statistics.median(migrated["migrate"]) if isinstance(migrated, dict) else 0.0
     speedup = ratio(baseline, waits.median)
     results.add(
         Row(
-            f"4. a test's wait for a {app} database, postgresql, made ahead",
+            f"4. a test's wait for a {app} database, postgresql{where}, made ahead",
             f"{text(waits)} ({tests} tests in a row, each using it {fmt(TEST_BODY)}); "
             f"migrate from nothing above: {precise(baseline)}",
             f"{speedup:.0f}x faster",
@@ -285,14 +287,48 @@ def bench_testdb(
         for app in APPS:
             compare(cache, project, app, "postgresql", folder, reps, results)
         postgres_strategies(cache, reps, results)
-        ahead = TemplateCache(project, cache_dir=folder / "cache", postgres=postgres)
-        try:
-            for app in APPS:
-                waits_with_clones_made_ahead(ahead, app, reps, results)
-        finally:
-            ahead.close()
+        postgres_waits(project, folder, postgres, reps, results)
     finally:
         cache.close()
+    in_memory_server(project, folder, reps, results)
+
+
+def postgres_waits(
+    project: Project, folder: Path, postgres: str, reps: int, results: Results, where: str = ""
+) -> None:
+    ahead = TemplateCache(project, cache_dir=folder / "cache", postgres=postgres)
+    try:
+        for app in APPS:
+            waits_with_clones_made_ahead(ahead, app, reps, results, where)
+    finally:
+        ahead.close()
+
+
+def in_memory_server(project: Project, folder: Path, reps: int, results: Results) -> None:
+    """The PostgreSQL rows again on a throwaway test server (netapps.testing.server: files in
+    memory, never waiting for a disk), as ``--netapps-postgres throwaway`` gives a suite."""
+    from netapps.testing.server import THROWAWAY, Unavailable, postgres_for_tests
+
+    where = ", throwaway server in memory"
+    heading(f"4. PostgreSQL clones on a test server of their own{where}")
+    try:
+        server = postgres_for_tests(THROWAWAY)
+        url = server.__enter__()
+    except Unavailable as exc:
+        results.add(Row(f"4. fresh databases, postgresql{where}", "not measured", "-", "-", None))
+        results.note(f"no throwaway server: {exc}")
+        return
+    try:
+        admin = url.render_as_string(hide_password=False)
+        cache = TemplateCache(project, cache_dir=folder / "cache", postgres=admin, ahead=False)
+        try:
+            for app in APPS:
+                compare(cache, project, app, "postgresql", folder, reps, results, where)
+        finally:
+            cache.close()
+        postgres_waits(project, folder, admin, reps, results, where)
+    finally:
+        server.__exit__(None, None, None)
 
 
 def goals(tmp: Path, args: argparse.Namespace, results: Results) -> None:

@@ -220,6 +220,36 @@ def test_the_plugin_hands_each_test_a_database(tmp_path: Path, netapps_postgres:
     assert "3 passed" in done.stdout
 
 
+def test_a_throwaway_server_in_memory_is_started_when_asked_for_and_removed(
+    tmp_path: Path,
+) -> None:
+    from netapps.testing.server import THROWAWAY, local_bin_dir, postgres_for_tests
+
+    if local_bin_dir() is None:
+        pytest.skip("no local PostgreSQL binaries (initdb, pg_ctl): no throwaway server")
+    with postgres_for_tests(THROWAWAY) as url:
+        assert url.port != 5432
+        with psycopg.connect(
+            host=url.host, port=url.port, user="postgres", dbname="postgres"
+        ) as conn:
+            found = dict(
+                conn.execute(
+                    "SELECT name, setting FROM pg_settings WHERE name IN "
+                    "('data_directory', 'fsync', 'synchronous_commit', 'full_page_writes')"
+                ).fetchall()
+            )
+        data = Path(found.pop("data_directory"))
+        assert found == {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+        if Path("/dev/shm").is_dir():
+            assert data.is_relative_to("/dev/shm"), data  # in memory
+        assert data.exists()
+        # The plugin's own tests, through the environment's setting, on a server of their own.
+        done = run_plugin_tests(tmp_path, NETAPPS_TEST_POSTGRES=THROWAWAY)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "3 passed" in done.stdout
+    assert not data.exists(), "the throwaway server's files are removed with it"
+
+
 def test_the_plugin_skips_postgres_with_the_reason_or_fails_when_required(tmp_path: Path) -> None:
     nowhere = "postgresql://postgres:sekret@127.0.0.1:1/postgres"
     skipped = run_plugin_tests(tmp_path, "--netapps-postgres", nowhere, NETAPPS_REQUIRE_POSTGRES="")

@@ -12,8 +12,10 @@ any pytest run in the environment has it. Fixtures:
   asks for it (or for a PostgreSQL database) is skipped, with the reason shown, when no server
   is available, and fails instead when ``NETAPPS_REQUIRE_POSTGRES=1``.
 
-Options: ``--netapps-postgres URL`` (a server's maintenance database; default: 127.0.0.1:5432 as
-user postgres, else a throwaway server from local binaries) and ``--netapps-testdb-cache DIR``
+Options: ``--netapps-postgres URL`` (a server's maintenance database, or ``throwaway`` for a
+server of the session's own with its files in memory, netapps.testing.server; default:
+``$NETAPPS_TEST_POSTGRES``, else 127.0.0.1:5432 as user postgres, else a throwaway server from
+local binaries) and ``--netapps-testdb-cache DIR``
 (the SQLite templates' folder; default ``$NETAPPS_TESTDB_CACHE`` or ``~/.cache/netapps/testdb``).
 """
 
@@ -32,6 +34,9 @@ from netapps.testing.postgres_templates import PostgresTemplates
 from netapps.testing.server import Unavailable, postgres_for_tests
 
 REQUIRE_ENV = "NETAPPS_REQUIRE_POSTGRES"
+#: The server for test databases when ``--netapps-postgres`` is not given: a URL or
+#: ``throwaway``.
+POSTGRES_ENV = "NETAPPS_TEST_POSTGRES"
 
 #: ``netapps_db``'s type: (app, revision="head", engine="sqlite") -> URL.
 DatabaseFactory = Callable[..., URL]
@@ -43,8 +48,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--netapps-postgres",
         metavar="URL",
         default=None,
-        help="PostgreSQL maintenance database for test databases "
-        "(default: postgres@127.0.0.1:5432, else a throwaway server from local binaries)",
+        help="PostgreSQL maintenance database for test databases, or 'throwaway' for a "
+        "server of the session's own, in memory (default: $NETAPPS_TEST_POSTGRES, else "
+        "postgres@127.0.0.1:5432, else a throwaway server from local binaries)",
     )
     group.addoption(
         "--netapps-testdb-cache",
@@ -59,7 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def netapps_postgres(pytestconfig: pytest.Config) -> Iterator[URL]:
     """A PostgreSQL server's maintenance database; skipped (or, with
     NETAPPS_REQUIRE_POSTGRES=1, failed) with the reason when there is none."""
-    given = pytestconfig.getoption("--netapps-postgres")
+    given = pytestconfig.getoption("--netapps-postgres") or os.environ.get(POSTGRES_ENV)
     try:
         server = postgres_for_tests(given)
         url = server.__enter__()
