@@ -13,7 +13,7 @@ failure rolls back and the full path runs instead, and reports.
 
 Like the no-op fast path (netapps.fastpath), it answers only the plain case — ``migrate`` with
 app names and the options that do not change what an empty build does — and returns None for
-anything else (one tenant named as ``app:tenant``, a destination other than head, an unreadable
+anything else (a destination other than head, an unreadable
 URL, a database that is not empty, no recording yet, a recording whose files changed,
 destructive steps in production without --allow-destructive), so that the full implementation
 answers.
@@ -108,8 +108,8 @@ def parse_args(argv: list[str]) -> Request:
                 request.statement_timeout = float(value)
         elif item == "--to" and rest and rest[0] in ("head", "heads"):
             rest.pop(0)
-        elif item.startswith("-") or ":" in item:
-            raise GiveUp  # an option it does not know, or one tenant's database
+        elif item.startswith("-"):
+            raise GiveUp  # an option it does not know
         else:
             request.names.append(item)
     return request
@@ -237,13 +237,23 @@ def _builds(
     request: Request,
     *,
     recorded: bool = True,
+    only: list[str] | None = None,
 ) -> list[Build]:
-    """The app's database, or one database per tenant (the recording loaded once)."""
+    """The app's database, or one database per tenant (the recording loaded once); ``only``
+    the tenants named (``app:tenant``), if given."""
     tenants = settings.app_tenants(name, spec, root)
     if not tenants:
+        if only:
+            raise GiveUp  # a tenant of an app without any: the full path says so
         return [_build(name, spec, root, env, False, request, recorded=recorded)]
+    chosen = tenants
+    if only:
+        known = set(tenants)
+        if not known.issuperset(only):
+            raise GiveUp  # an unknown tenant: the full path says so
+        chosen = tuple(only)
     first = _build(
-        name, spec, root, env, False, request, recorded=recorded, tenant=tenants[0], tenants=tenants
+        name, spec, root, env, False, request, recorded=recorded, tenant=chosen[0], tenants=tenants
     )
     return [first] + [
         _build(
@@ -258,7 +268,7 @@ def _builds(
             tenants=tenants,
             recording=first.recording,
         )
-        for tenant in tenants[1:]
+        for tenant in chosen[1:]
     ]
 
 
@@ -276,20 +286,38 @@ def _recording(
 
 
 def _select(data: dict[str, Any], root: Path, env: str, request: Request) -> list[Build]:
+    """The databases named: apps (every tenant of each), ``app:tenant`` (that tenant), in
+    the order named, each once (as Project.targets chooses them)."""
     apps: dict[str, dict[str, Any]] = data.get("apps", {})
     if not request.names:
         return [b for n, s in apps.items() for b in _builds(n, s, root, env, request)]
-    chosen: dict[str, list[Build]] = {}
+    # Per app: None for all of its databases, else the tenants named, in order.
+    chosen: dict[str, list[str] | None] = {}
     for wanted in request.names:
+        wanted_app, _, tenant = wanted.partition(":")
         for name, spec in apps.items():
             names = settings.app_names(name, spec.get("label", name), spec.get("aliases", ()))
-            if settings.normalise(wanted) in names:
-                if name not in chosen:
-                    chosen[name] = _builds(name, spec, root, env, request)
+            if settings.normalise(wanted_app) in names:
                 break
         else:
             raise GiveUp  # an unknown app: the full implementation says so
-    return [build for builds in chosen.values() for build in builds]
+        if not tenant:
+            if chosen.get(name) is not None:
+                raise GiveUp  # a tenant, then all: the full path's order (that one first)
+            chosen[name] = None
+        elif name not in chosen:
+            chosen[name] = [tenant]
+        else:
+            named = chosen[name]
+            if named is not None and tenant not in named:
+                named.append(tenant)
+    if any(tenants is not None for tenants in chosen.values()) and len(chosen) > 1:
+        raise GiveUp  # tenants and apps mixed: the full path orders them
+    return [
+        build
+        for name, only in chosen.items()
+        for build in _builds(name, apps[name], root, env, request, only=only)
+    ]
 
 
 # -- the drivers ---------------------------------------------------------------------------------

@@ -374,6 +374,24 @@ def test_replayed_tenants_report_as_the_full_path_does(tmp_path: Path) -> None:
     assert "migrated" in done.stdout
 
 
+def test_a_tenant_added_to_a_migrated_fleet_is_replayed_when_named(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    fleet = tenant_fleet(tmp_path / "a", cache, 2)
+    assert netapps("migrate", env=fleet).returncode == 0  # the full path, which records
+    with (tmp_path / "a" / "tenants.txt").open("a") as tenants:
+        tenants.write("new\n")
+    replayed, code, out = probe(fleet, "migrate", f"{TENANT_APP}:new", "--json")
+    assert replayed and code == 0
+    rows = json.loads(out)
+    assert [r["tenant"] for r in rows] == ["new"] and rows[0]["steps"]
+    assert revisions(tmp_path / "a" / "db" / "new.db") == revisions(tmp_path / "a" / "db" / "t0.db")
+    # An unknown tenant is the full path's to refuse, in its words.
+    replayed, code, _ = probe(fleet, "migrate", f"{TENANT_APP}:nobody")
+    assert not replayed and code != 0
+    status = netapps("status", "--json", env=fleet)
+    assert [r["state"] for r in json.loads(status.stdout)] == ["up to date"] * 3
+
+
 def test_a_tenant_that_is_not_empty_leaves_the_whole_fleet_to_the_full_path(
     tmp_path: Path,
 ) -> None:
