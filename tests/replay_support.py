@@ -68,12 +68,15 @@ def _pg_dump() -> str:
     return found
 
 
-def pg_snapshot(url: URL) -> dict[str, Any]:
+def _schema_lines(url: URL, *options: str) -> list[str]:
+    """pg_dump's DDL of the database (``options`` narrow it), without what differs from dump
+    to dump: comments, and its per-dump random \\restrict key."""
     dump = subprocess.run(
         [
             _pg_dump(),
             "--schema-only",
             "--no-owner",
+            *options,
             "-h",
             str(url.host),
             "-p",
@@ -86,12 +89,15 @@ def pg_snapshot(url: URL) -> dict[str, Any]:
         text=True,
         check=True,
     ).stdout
-    # Comments, and pg_dump's per-dump random \restrict key, differ from dump to dump.
-    schema = [
+    return [
         line
         for line in dump.splitlines()
         if line and not line.startswith(("--", "\\restrict", "\\unrestrict"))
     ]
+
+
+def pg_snapshot(url: URL) -> dict[str, Any]:
+    schema = _schema_lines(url)
     data = {}
     with psycopg.connect(
         host=url.host, port=url.port, user=url.username, dbname=url.database
@@ -133,29 +139,7 @@ def probe(env: dict[str, str], *argv: str) -> tuple[bool, int, str]:
 def schema_snapshot(url: URL, schema: str) -> dict[str, Any]:
     """One PostgreSQL schema's objects and data, its own name written as ``<schema>``: what
     a schema tenant holds, comparable with another tenant's."""
-    dump = subprocess.run(
-        [
-            _pg_dump(),
-            "--schema-only",
-            "--no-owner",
-            f"--schema={schema}",
-            "-h",
-            str(url.host),
-            "-p",
-            str(url.port or 5432),
-            "-U",
-            str(url.username),
-            str(url.database),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    lines = [
-        line.replace(schema, "<schema>")
-        for line in dump.splitlines()
-        if line and not line.startswith(("--", "\\restrict", "\\unrestrict"))
-    ]
+    lines = [line.replace(schema, "<schema>") for line in _schema_lines(url, f"--schema={schema}")]
     data = {}
     with psycopg.connect(
         host=url.host, port=url.port, user=url.username, dbname=url.database
