@@ -429,9 +429,9 @@ def bench_fleet(
         )
     )
     results.note(
-        f"{label}: the floor runs the same statements on one connection; loop / floor is the "
-        "most any tool doing that can be faster than the loop (on PostgreSQL the server's "
-        "DDL, not the client, bounds it)"
+        f"{label}: loop / floor is how much faster than the loop the same statements run from "
+        "one process on one connection; on PostgreSQL the server's DDL and commits, not the "
+        "client, bound it"
     )
     results.add(
         Row(
