@@ -23,7 +23,9 @@ empty check, ledger rows and transaction, from the app's one recording, loaded o
 tenant files and PostgreSQL tenant databases from the recording of any empty database of the
 app on that engine (a tenant's or a plain one), PostgreSQL schema tenants from the recording
 of a build in a schema (their schema is their search_path; netapps.replay_record keeps the
-two apart). The schema tenants of one database share one connection. The rule for a fleet is
+two apart). A server's tenants are built on up to ``--parallel`` connections at once (default:
+one per CPU, as the full path's workers), each reused from tenant to tenant of one database;
+SQLite files are built one after the other. The rule for a fleet is
 all or nothing: every tenant must look empty before anything is built, else the full path
 answers the whole command; if one tenant cannot be built after all (its lock held, a statement
 failing), the full path runs, finds the tenants built so far at head, and handles the rest as
@@ -38,6 +40,7 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +67,8 @@ class Request:
     allow_destructive: bool = False
     ddl_lock_timeout: float | None = None
     statement_timeout: float | None = None
+    #: --parallel: databases on a server built at once (default: CPUs, as the full path).
+    workers: int | None = None
 
 
 def parse_args(argv: list[str]) -> Request:
@@ -106,6 +111,8 @@ def parse_args(argv: list[str]) -> Request:
                 request.ddl_lock_timeout = float(value)
             elif item == "--statement-timeout":
                 request.statement_timeout = float(value)
+            elif item == "--parallel":
+                request.workers = int(value)
         elif item == "--to" and rest and rest[0] in ("head", "heads"):
             rest.pop(0)
         elif item.startswith("-"):
@@ -618,6 +625,50 @@ def _run(build: Build, request: Request, data: dict[str, Any], sessions: Session
     return True
 
 
+def _run_all(
+    builds: list[Build], request: Request, data: dict[str, Any], sessions: Sessions
+) -> bool:
+    """Build every database; False as soon as one must be left to the full path (the others
+    being built then finish). A server's databases (tenants' schemas or databases) are built
+    on up to ``--parallel`` connections at once, default one per CPU as the full path's
+    workers: a server builds several tenants' tables side by side. SQLite files are built
+    one after the other in this thread, first."""
+    servers = [b for b in builds if b.engine != "sqlite"]
+    lanes = min(request.workers or os.cpu_count() or 1, len(servers))
+    if lanes <= 1:
+        return all(_run(build, request, data, sessions) for build in builds)
+    if not all(_run(b, request, data, sessions) for b in builds if b.engine == "sqlite"):
+        return False
+    queue = iter(servers)
+    taking = threading.Lock()
+    failed = threading.Event()
+
+    def lane(own: Sessions) -> None:
+        try:
+            while not failed.is_set():
+                with taking:
+                    build = next(queue, None)
+                if build is None:
+                    return
+                if not _run(build, request, data, own):
+                    failed.set()
+        except Exception:  # reported by the full path, which then runs
+            failed.set()
+        finally:
+            own.close()
+
+    # The first lane keeps the connection the empty checks opened.
+    threads = [
+        threading.Thread(target=lane, args=(sessions if i == 0 else Sessions(),))
+        for i in range(lanes)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return not failed.is_set()
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -645,9 +696,8 @@ def answer(argv: list[str], *, app_folder: Path | None = None) -> int | None:
         for build in builds:  # all empty before anything is built (else: the full path)
             if not _looks_empty(build, sessions):
                 raise GiveUp
-        for build in builds:
-            if not _run(build, request, data, sessions):
-                return None
+        if not _run_all(builds, request, data, sessions):
+            return None
     except Exception:  # GiveUp, or anything unusual: the full implementation answers
         return None
     finally:
