@@ -470,9 +470,9 @@ class PostgresSession(Session):
 
 
 class Sessions:
-    """The server connections of one command: at most one open at a time, kept for the next
-    build it reaches (the schema tenants of one database share it; a thousand tenant
-    databases never hold a thousand connections)."""
+    """The server connection of one lane of builds (one per ``--parallel`` slot): at most one
+    open at a time, kept for the next build it reaches (the schema tenants of one database
+    share it; a thousand tenant databases never hold a thousand connections)."""
 
     def __init__(self) -> None:
         self.current: PostgresSession | None = None
