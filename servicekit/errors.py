@@ -1,6 +1,7 @@
 """Errors as RFC 9457 problem details (``application/problem+json``), never a traceback.
 
-Routes raise :class:`Problem` (or HTTPException); validation errors, unexpected exceptions
+Routes raise :class:`Problem` (or HTTPException); service functions raise
+:class:`servicekit.domain.DomainError`; validation errors, domain errors, unexpected exceptions
 and database integrity errors are turned into problems here, once for every service.
 """
 
@@ -17,6 +18,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.domain import DomainError, status_of
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("servicekit.errors")
@@ -87,6 +90,16 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    extensions = dict(exc.extensions)
+    if exc.fields:
+        extensions["fields"] = list(exc.fields)
+    status = status_of(exc)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return problem_response(request, status, exc.detail, headers=headers, **extensions)
+
+
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem_response(
@@ -146,6 +159,7 @@ class ErrorBoundaryMiddleware:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DomainError, _on_domain)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(IntegrityError, _on_integrity)

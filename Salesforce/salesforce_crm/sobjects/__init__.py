@@ -1,0 +1,1 @@
+"""Salesforce's objects (sObjects): their ids, their fields and the tables behind them."""
