@@ -9,6 +9,7 @@ import httpx
 import structlog
 
 from servicekit.middleware import CORRELATION_HEADER
+from servicekit.tls import client_context
 
 
 def current_correlation_id() -> str | None:
@@ -22,14 +23,18 @@ async def _add_correlation_id(request: httpx.Request) -> None:
         request.headers[CORRELATION_HEADER] = correlation_id
 
 
-def service_client(base_url: str, api_key: str | None = None, **options: Any) -> httpx.AsyncClient:
+def service_client(
+    base_url: str, api_key: str | None = None, ca_file: str | None = None, **options: Any
+) -> httpx.AsyncClient:
     """An httpx client for calls to another service, authenticated with its API key and
-    carrying the correlation id of the request being served."""
+    carrying the correlation id of the request being served; HTTPS verified against
+    ``ca_file`` (the dev CA) when given, else the system's trust store."""
     headers = {"X-API-Key": api_key} if api_key else {}
     return httpx.AsyncClient(
         base_url=base_url,
         headers=headers,
         event_hooks={"request": [_add_correlation_id]},
         timeout=options.pop("timeout", 10.0),
+        verify=client_context(ca_file),
         **options,
     )

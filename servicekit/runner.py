@@ -58,4 +58,6 @@ def serve(spec: ServiceSpec) -> None:
         access_log=False,
         server_header=False,
         proxy_headers=False,
+        ssl_certfile=settings.tls_certfile,
+        ssl_keyfile=settings.tls_keyfile,
     )

@@ -173,6 +173,7 @@ def start_relay(
         backoff_seconds=settings.relay_backoff_seconds,
         backoff_max_seconds=settings.relay_backoff_max_seconds,
         max_attempts=settings.relay_max_attempts,
+        ca_file=settings.tls_ca_file,
     )
     relay = Relay(db, spec.messaging, spec.app, secret, settings.peer_urls, options)
     return asyncio.create_task(relay.run(), name=f"{spec.app}-relay")

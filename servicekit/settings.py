@@ -66,6 +66,13 @@ class ServiceSettings(BaseSettings):
     relay_backoff_seconds: float = Field(1.0, gt=0)
     relay_backoff_max_seconds: float = Field(60, gt=0)
     relay_max_attempts: int = Field(10, gt=0)
+    #: Serve HTTPS with this certificate (PEM, its chain after it) and key; plain HTTP when
+    #: unset. ``make run`` sets them to its dev certificate.
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
+    #: The CA this service trusts when it calls the others (the dev CA under ``make run``);
+    #: unset: the system's trust store.
+    tls_ca_file: str | None = None
 
     @model_validator(mode="after")
     def _secrets_in_production(self) -> ServiceSettings:
@@ -82,6 +89,13 @@ class ServiceSettings(BaseSettings):
             raise ValueError(f"{prefix}HOP_SECRET must be at least {MIN_SECRET_LENGTH} characters")
         if self.environment != "production" and self.jwt_secret is None:
             self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
+        return self
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServiceSettings:
+        prefix = str(self.model_config.get("env_prefix", ""))
+        if bool(self.tls_certfile) != bool(self.tls_keyfile):
+            raise ValueError(f"{prefix}TLS_CERTFILE and {prefix}TLS_KEYFILE go together")
         return self
 
     @property

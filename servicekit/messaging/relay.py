@@ -33,6 +33,7 @@ from servicekit.messaging.outbox import (
     register_wakeup,
     unregister_wakeup,
 )
+from servicekit.tls import client_context
 
 log = structlog.get_logger("servicekit.relay")
 
@@ -49,6 +50,8 @@ class RelayOptions:
     backoff_max_seconds: float = 60.0
     max_attempts: int = 10
     timeout_seconds: float = 10.0
+    #: The CA the receivers' certificates are verified against (None: the system's store).
+    ca_file: str | None = None
 
 
 def backoff(attempts: int, options: RelayOptions) -> float:
@@ -92,7 +95,10 @@ class Relay:
     async def run(self) -> None:
         """Delivers until cancelled."""
         register_wakeup(self.wakeup)
-        self._client = httpx.AsyncClient(timeout=self.options.timeout_seconds)
+        self._client = httpx.AsyncClient(
+            timeout=self.options.timeout_seconds,
+            verify=client_context(self.options.ca_file),
+        )
         try:
             while True:
                 try:
