@@ -42,6 +42,9 @@ from netapps.cli import main
 SECRET = "s3cret"
 UNREACHABLE = f"postgresql+psycopg://u:{SECRET}@127.0.0.1:1/x"
 SN_FIRST = "001_initial_migration"
+#: Salesforce's SQL versions, oldest first, read from its folder.
+SF_VERSIONS = sorted({p.name[:3] for p in (REPO / "Salesforce" / "migrations").glob("[0-9]*.sql")})
+SF_HEAD = SF_VERSIONS[-1]
 SN_HEAD = "004_index_ticket_correlation_ids"
 
 
@@ -211,8 +214,8 @@ def test_status_of_fresh_databases_is_behind_and_exit_code_flags_it(cli: Cli) ->
     assert rows["servicenow"]["state"] == "behind"
     assert rows["servicenow"]["current"] == []
     assert rows["servicenow"]["pending_revisions"][0] == SN_FIRST
-    assert rows["salesforce"]["pending_revisions"] == ["001", "002", "003"]
-    assert rows["salesforce"]["pending"] == 3
+    assert rows["salesforce"]["pending_revisions"] == SF_VERSIONS
+    assert rows["salesforce"]["pending"] == len(SF_VERSIONS)
     assert cli("status", "servicenow", "--exit-code").code == 5
     assert not (cli.dbs / "servicenow.db").exists(), "status created the database"
     # App names are case-insensitive, and the guide's names work too.
@@ -238,7 +241,7 @@ def test_plan_lists_steps_in_order_and_touches_nothing(cli: Cli) -> None:
     result = cli("plan", "salesforce", "servicenow", "--json")
     assert result.code == 0, result
     plans = {p["app"]: p for p in result.json()}
-    assert [s["revision"] for s in plans["salesforce"]["steps"]] == ["001", "002", "003"]
+    assert [s["revision"] for s in plans["salesforce"]["steps"]] == SF_VERSIONS
     assert {s["direction"] for s in plans["salesforce"]["steps"]} == {"up"}
     assert plans["servicenow"]["steps"][0]["revision"] == SN_FIRST
     to_002 = cli("plan", "salesforce", "--to", "002", "--json").json()[0]
@@ -254,7 +257,7 @@ def test_migrate_brings_apps_to_head_and_is_idempotent(cli: Cli) -> None:
     assert result.code == 0, result
     assert "Migration summary" in result.out
     assert f"servicenow ↑ {SN_FIRST}" in result.err  # the progress display
-    assert "salesforce ↑ 003" in result.err
+    assert f"salesforce ↑ {SF_HEAD}" in result.err
     status = cli("status", "servicenow", "salesforce", "mulesoft", "--exit-code", "--json")
     assert status.code == 0, status
     for row in status.json():
@@ -272,7 +275,7 @@ def test_migrate_runs_the_others_when_one_app_fails(cli: Cli) -> None:
     assert result.code == 3, result
     rows = {r["app"]: r for r in result.json()}
     assert not rows["sap"]["ok"] and rows["sap"]["exit_code"] == 3
-    assert rows["salesforce"]["ok"] and rows["salesforce"]["to"] == ["003"]
+    assert rows["salesforce"]["ok"] and rows["salesforce"]["to"] == [SF_HEAD]
     assert SECRET not in result.text
 
 
@@ -281,14 +284,14 @@ def test_upgrade_downgrade_stamp_backups_restore(cli: Cli, db_url: URL, engine: 
     up = cli("upgrade", "salesforce", "002", "--json")
     assert up.code == 0, up
     assert up.json()[0]["to"] == ["002"]
-    wrong_way = cli("downgrade", "salesforce", "003")
+    wrong_way = cli("downgrade", "salesforce", SF_HEAD)
     assert_error(wrong_way, 2, "netapps upgrade")
     assert cli.current("salesforce") == ["002"]
     assert cli("upgrade", "salesforce", "head").code == 0
     down = cli("downgrade", "salesforce", "-1", "--json")
     assert down.code == 0, down
     row = down.json()[0]
-    assert row["from"] == ["003"] and row["to"] == ["002"]
+    assert row["from"] == [SF_HEAD] and row["to"] == [SF_VERSIONS[-2]]
     assert [s["direction"] for s in row["steps"]] == ["down"]
     backup = Path(row["backup"])
     assert backup.is_file() and backup.is_relative_to(cli.backups)
@@ -298,7 +301,7 @@ def test_upgrade_downgrade_stamp_backups_restore(cli: Cli, db_url: URL, engine: 
     assert listed.json()[0]["file"] == str(backup)  # newest first
     restored = cli("restore", "salesforce", str(backup), "--yes")
     assert restored.code == 0, restored
-    assert cli.current("salesforce") == ["003"]
+    assert cli.current("salesforce") == [SF_HEAD]
     # stamp records a revision without running anything
     stamped = cli("stamp", "salesforce", "001", "--json")
     assert stamped.code == 0 and stamped.json()["stamped"] == "001"
@@ -316,7 +319,7 @@ def test_restore_asks_for_confirmation(cli: Cli) -> None:
     backup = cli("backups", "salesforce", "--json").json()[0]["file"]
     refused = cli.sub("restore", "salesforce", backup)  # stdin is not a terminal
     assert_error(refused, 2, "--yes")
-    assert cli.current("salesforce") == ["002"]
+    assert cli.current("salesforce") == [SF_VERSIONS[-2]]
     assert_error(
         cli("restore", "salesforce", str(cli.tmp / "nope.db"), "--yes"), 2, "netapps backups"
     )
@@ -375,7 +378,8 @@ def test_sql_app_revision_pair_and_merge_refused(cli: Cli) -> None:
     result = cli("revision", "salesforce", "-m", "add foo", "--json")
     assert result.code == 0, result
     names = sorted(Path(f).name for f in result.json()["files"])
-    assert names == ["004_add_foo.down.sql", "004_add_foo.up.sql"]
+    following = f"{int(SF_HEAD) + 1:03d}"
+    assert names == [f"{following}_add_foo.down.sql", f"{following}_add_foo.up.sql"]
     assert all(Path(f).parent == folder / "migrations" for f in result.json()["files"])
     assert_error(cli("merge", "salesforce"), 2, "salesforce")
     assert_error(cli("revision", "salesforce", "-m", "x", "--autogenerate"), 2, "salesforce")

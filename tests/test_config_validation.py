@@ -225,7 +225,9 @@ def test_sql_revision_message_cannot_inject_sql(tmp_path: Path) -> None:
     env = config(tmp_path, body)
     done = run("revision", "salesforce", "-m", "add quotes\nDROP TABLE accounts;", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    for path in (folder / "migrations").glob("004_*.sql"):
+    created = [p for p in (folder / "migrations").glob("*_add_quotes*.sql")]
+    assert len(created) == 2, created
+    for path in created:
         code = [
             line for line in path.read_text().splitlines() if line and not line.startswith("--")
         ]

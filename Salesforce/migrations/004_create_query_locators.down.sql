@@ -1,0 +1,3 @@
+-- 004 create query locators: undo.
+
+DROP TABLE query_locators;
