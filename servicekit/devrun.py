@@ -23,6 +23,7 @@ from servicekit.security import generate_password
 
 @dataclass(frozen=True)
 class DevService:
+    name: str  # netapps' name, and the name its peers know it by
     label: str
     module: str
     prefix: str
@@ -39,11 +40,18 @@ class DevService:
 
 
 SERVICES = (
-    DevService("SAP_clone", "sap_clone.api", "SAP_", 4798, "admin"),
+    DevService("sap", "SAP_clone", "sap_clone.api", "SAP_", 4798, "admin"),
     DevService(
-        "Integration platform", "integration_platform.api", "MULESOFT_", 4797, "admin@example.com"
+        "mulesoft",
+        "Integration platform",
+        "integration_platform.api",
+        "MULESOFT_",
+        4797,
+        "admin@example.com",
     ),
-    DevService("ServiceNow", "servicenow.api", "SERVICENOW_", 4780, "admin@example.com"),
+    DevService(
+        "servicenow", "ServiceNow", "servicenow.api", "SERVICENOW_", 4780, "admin@example.com"
+    ),
 )
 
 
@@ -90,8 +98,13 @@ def main() -> int:
         )
         return code
     password = generate_password()
-    # The services sign their messages to each other with one key, made for this run.
-    hop_secret = secrets.token_urlsafe(48)
+    # The services sign their messages to each other with one key per pair, made for this run.
+    names = [service.name for service in SERVICES]
+    pair_keys = {
+        frozenset({a, b}): secrets.token_urlsafe(48)
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+    }
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for service in SERVICES:
@@ -99,8 +112,13 @@ def main() -> int:
                 **os.environ,
                 f"{service.prefix}BOOTSTRAP_ADMIN_USERNAME": service.login,
                 f"{service.prefix}BOOTSTRAP_ADMIN_PASSWORD": password,
-                f"{service.prefix}HOP_SECRET": os.environ.get(
-                    f"{service.prefix}HOP_SECRET", hop_secret
+                f"{service.prefix}HOP_SECRETS": os.environ.get(
+                    f"{service.prefix}HOP_SECRETS",
+                    ",".join(
+                        f"{peer}={pair_keys[frozenset({service.name, peer})]}"
+                        for peer in names
+                        if peer != service.name
+                    ),
                 ),
             }
             process = subprocess.Popen([sys.executable, "-m", service.module], env=env)

@@ -147,7 +147,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         app.include_router(router)
     if spec.messaging is not None:
         app.state.messaging = spec.messaging
-        app.state.outbox = Outbox(spec.messaging.tables, spec.app)
+        app.state.outbox = Outbox(spec.messaging, spec.app)
         app.include_router(inbox.router)
         app.include_router(outbox_admin_router(*spec.messaging.admin_roles))
     return app
@@ -157,10 +157,9 @@ def start_relay(
     spec: ServiceSpec, settings: ServiceSettings, db: Database
 ) -> asyncio.Task[None] | None:
     """The relay of this process, when the service has messages and hops are configured."""
-    secret = settings.hop_key
     if spec.messaging is None:
         return None
-    if secret is None:
+    if not settings.hops_configured:
         log.warning(
             "relay_not_started",
             reason=f"set {settings.env_prefix}HOP_SECRET to exchange messages with the others",
@@ -175,7 +174,7 @@ def start_relay(
         max_attempts=settings.relay_max_attempts,
         ca_file=settings.tls_ca_file,
     )
-    relay = Relay(db, spec.messaging, spec.app, secret, settings.peer_urls, options)
+    relay = Relay(db, spec.messaging, spec.app, settings.hop_key_for, settings.peer_urls, options)
     return asyncio.create_task(relay.run(), name=f"{spec.app}-relay")
 
 

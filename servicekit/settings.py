@@ -55,6 +55,10 @@ class ServiceSettings(BaseSettings):
     #: HMAC key of the signed hops between the services (the same in all three), 32+
     #: characters. Without it this service neither sends nor accepts messages.
     hop_secret: SecretStr | None = None
+    #: One hop key per pair of services: ``peer=secret`` pairs, comma-separated, each 32+
+    #: characters; a pair's key is known to those two services only, so that one service
+    #: cannot sign a message as another. A peer without a pair key uses ``HOP_SECRET``.
+    hop_secrets: SecretStr | None = None
     #: How old a signed hop may be (seconds) before it is refused as a replay.
     hop_window_seconds: float = Field(300, gt=0)
     #: Where the other services listen: ``name=url`` pairs, comma-separated; dev default:
@@ -87,6 +91,12 @@ class ServiceSettings(BaseSettings):
         hop = self.hop_secret.get_secret_value() if self.hop_secret else None
         if hop is not None and len(hop) < MIN_SECRET_LENGTH:
             raise ValueError(f"{prefix}HOP_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        for peer, key in self.pair_hop_keys.items():
+            if len(key) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"{prefix}HOP_SECRETS: the key for {peer} must be at least "
+                    f"{MIN_SECRET_LENGTH} characters"
+                )
         if self.environment != "production" and self.jwt_secret is None:
             self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
         return self
@@ -104,8 +114,27 @@ class ServiceSettings(BaseSettings):
 
     @property
     def hop_key(self) -> str | None:
-        """The hop secret, or None when hops are not configured."""
+        """The hop secret shared with peers that have no pair key, or None."""
         return self.hop_secret.get_secret_value() if self.hop_secret else None
+
+    @property
+    def pair_hop_keys(self) -> dict[str, str]:
+        """The pair keys by peer name (``HOP_SECRETS``)."""
+        keys: dict[str, str] = {}
+        raw = self.hop_secrets.get_secret_value() if self.hop_secrets else ""
+        for pair in raw.split(","):
+            name, _, key = pair.partition("=")
+            if name.strip() and key.strip():
+                keys[name.strip()] = key.strip()
+        return keys
+
+    def hop_key_for(self, peer: str) -> str | None:
+        """The key of the hops between this service and ``peer``; None: none configured."""
+        return self.pair_hop_keys.get(peer) or self.hop_key
+
+    @property
+    def hops_configured(self) -> bool:
+        return bool(self.hop_key or self.pair_hop_keys)
 
     @property
     def peer_urls(self) -> dict[str, str]:

@@ -45,11 +45,13 @@ class _SignedHopRule(RoleRule):
             if "authorization" in request.headers or "x-api-key" in request.headers:
                 raise forbidden("only another service's signed hop may deliver messages")
             raise unauthorized("a message must come as a signed hop")
-        secret = settings.hop_key
-        if secret is None:
+        if not settings.hops_configured:
             raise Problem(
                 503, f"hops are not configured: set {settings.env_prefix}HOP_SECRET", title=None
             )
+        secret = settings.hop_key_for(request.headers.get(signing.SOURCE_HEADER, ""))
+        if secret is None:
+            raise unauthorized("this service shares no hop key with the claimed sender")
         body = await request.body()
         try:
             return signing.verify(
@@ -91,9 +93,13 @@ async def receive(
 ) -> Receipt:
     spec: MessagingSpec = request.app.state.messaging
     outbox: Outbox = request.app.state.outbox
-    handler = spec.handlers.get(envelope.topic)
-    if handler is None:
+    receive = spec.routes.receives.get(envelope.topic)
+    if receive is None:
         raise Problem(422, f"this service does not handle the topic {envelope.topic!r}")
+    if receive.sender != hop.source:
+        log.warning("hop_wrong_sender", topic=envelope.topic, source=hop.source)
+        raise forbidden(f"the topic {envelope.topic!r} is accepted from {receive.sender} only")
+    handler = receive.handler
     inbox = spec.tables.inbox
     message = Message(
         envelope.message_id, envelope.topic, envelope.correlation_id, envelope.payload, hop.source

@@ -7,13 +7,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.messaging.envelope import DeliveryOutcome, Message
+from servicekit.messaging.flows import FlowPart, Handler, OutcomeHook, Routes
 from servicekit.messaging.tables import MessagingTables
+
+__all__ = [
+    "DeliveryOutcome",
+    "Handler",
+    "Message",
+    "MessagingSpec",
+    "Outbox",
+    "OutcomeHook",
+    "wake_relays",
+]
 
 #: Relays of this process, woken when a route committed a message (no wait for the next poll).
 _WAKEUPS: set[asyncio.Event] = set()
@@ -34,78 +46,66 @@ def unregister_wakeup(event: asyncio.Event) -> None:
 
 
 @dataclass(frozen=True)
-class Message:
-    """A message as delivered: who sent it, what it is about, and its data."""
+class MessagingSpec:
+    """A service's part in the messaging: its tables, its parts in the flows (what it sends
+    to whom, what it accepts from whom and how it applies it), and optionally what it does
+    whenever one of its messages is delivered or fails."""
 
-    message_id: str
-    topic: str
-    correlation_id: str
-    payload: dict[str, Any]
-    source: str
+    tables: MessagingTables
+    parts: Sequence[FlowPart] = ()
+    on_outcome: OutcomeHook | None = None
+    #: Roles that may list and replay dead messages.
+    admin_roles: tuple[str, ...] = ("admin",)
+    routes: Routes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "routes", Routes.of(self.parts))
+
+    async def report(self, session: AsyncSession, outcome: DeliveryOutcome) -> None:
+        """The outcome of one delivery attempt, to the service's hook and then to the hook
+        of the flow the topic belongs to."""
+        if self.on_outcome is not None:
+            await self.on_outcome(session, outcome)
+        flow = self.routes.flows_of_topic.get(outcome.topic)
+        hook = self.routes.hooks.get(flow) if flow else None
+        if hook is not None:
+            await hook(session, outcome)
+
+
+class UndeclaredTopic(LookupError):
+    """A message on a topic none of the service's flow parts sends: a programming error."""
 
 
 class Outbox:
-    """Writes this service's outgoing messages."""
+    """Writes this service's outgoing messages, to the destination its flows declare."""
 
-    def __init__(self, tables: MessagingTables, service: str):
-        self.table = tables.outbox
+    def __init__(self, spec: MessagingSpec, service: str):
+        self.table = spec.tables.outbox
+        self.routes = spec.routes
         self.service = service
 
     async def send(
         self,
         session: AsyncSession,
         *,
-        destination: str,
         topic: str,
         correlation_id: str,
         payload: Mapping[str, Any],
     ) -> str:
         """Adds the message to ``session``'s transaction; the caller commits (and then calls
         :func:`wake_relays`). Returns the message id."""
+        declared = self.routes.sends.get(topic)
+        if declared is None:
+            raise UndeclaredTopic(f"{self.service} declares no flow that sends {topic!r}")
         message_id = str(uuid.uuid4())
         await session.execute(
             self.table.insert().values(
                 message_id=message_id,
                 topic=topic,
-                destination=destination,
+                destination=declared.to,
                 correlation_id=correlation_id,
                 payload=dict(payload),
                 next_attempt_at=dt.datetime.now(dt.UTC),
             )
         )
         return message_id
-
-
-#: Applies one received message inside the inbox's transaction; may send messages.
-Handler = Callable[[AsyncSession, Message, Outbox], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    """What became of one delivery attempt, for a service that follows its flows."""
-
-    message_id: str
-    topic: str
-    destination: str
-    correlation_id: str
-    attempts: int
-    delivered: bool
-    dead: bool
-    error: str | None
-    next_attempt_at: dt.datetime | None
-
-
-#: Called in the transaction that records an attempt's outcome.
-OutcomeHook = Callable[[AsyncSession, DeliveryOutcome], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class MessagingSpec:
-    """A service's part in the messaging: its tables, what it does with each topic it
-    receives, and (optionally) what it does when one of its messages is delivered or fails."""
-
-    tables: MessagingTables
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
-    on_outcome: OutcomeHook | None = None
-    #: Roles that may list and replay dead messages.
-    admin_roles: tuple[str, ...] = ("admin",)

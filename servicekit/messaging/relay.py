@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +78,7 @@ class Relay:
         db: Database,
         spec: MessagingSpec,
         service: str,
-        secret: str,
+        keys: Callable[[str], str | None],
         peers: Mapping[str, str],
         options: RelayOptions,
     ):
@@ -86,7 +86,8 @@ class Relay:
         self.spec = spec
         self.table = spec.tables.outbox
         self.service = service
-        self.secret = secret
+        #: The hop key shared with a destination (None: none is).
+        self.keys = keys
         self.peers = dict(peers)
         self.options = options
         self.wakeup = asyncio.Event()
@@ -153,8 +154,11 @@ class Relay:
     async def deliver(self, row: dict[str, Any]) -> None:
         error: str | None = None
         base = self.peers.get(row["destination"])
+        key = self.keys(row["destination"])
         if base is None:
             error = f"no address for the service {row['destination']!r} (set PEERS)"
+        elif key is None:
+            error = f"no hop key shared with {row['destination']!r} (set HOP_SECRETS)"
         else:
             body = json.dumps(
                 {
@@ -168,7 +172,7 @@ class Relay:
             headers = {
                 "Content-Type": "application/json",
                 "X-Correlation-ID": row["correlation_id"],
-                **signing.sign(self.secret, self.service, "POST", MESSAGES_PATH, body),
+                **signing.sign(key, self.service, "POST", MESSAGES_PATH, body),
             }
             assert self._client is not None
             try:
@@ -216,8 +220,7 @@ class Relay:
             await session.execute(
                 update(t).where(t.c.id == row["id"], t.c.status == "pending").values(**values)
             )
-            if self.spec.on_outcome is not None:
-                await self.spec.on_outcome(session, outcome)
+            await self.spec.report(session, outcome)
             await session.commit()
         event = "message_delivered" if error is None else "message_delivery_failed"
         log.info(

@@ -64,12 +64,21 @@ class FlowCluster:
         self.replicas = replicas
         self.relay_env = dict(TEST_RELAY_ENV if relay_env is None else relay_env)
         self.pool_size = pool_size
-        self.hop_secret = issued(secrets.token_urlsafe(48))
+        #: One hop key per pair of services, as in production: none is shared by all.
+        self.pair_keys = {
+            frozenset({a, b}): issued(secrets.token_urlsafe(48))
+            for i, a in enumerate(SERVICE_ORDER)
+            for b in SERVICE_ORDER[i + 1 :]
+        }
         self.credentials = {name: Credentials() for name in SERVICE_ORDER}
         self.ports = {name: [free_port() for _ in range(replicas)] for name in SERVICE_ORDER}
         self.running: dict[tuple[str, int], ServiceProcess] = {}
         self.clients: dict[str, httpx.Client] = {}
         self.admin: dict[str, dict[str, str]] = {}
+
+    def pair_key(self, a: str, b: str) -> str:
+        """The hop key services ``a`` and ``b`` share."""
+        return self.pair_keys[frozenset({a, b})]
 
     # -- processes ----------------------------------------------------------------------
     def peers(self, index: int) -> str:
@@ -84,7 +93,9 @@ class FlowCluster:
         port = self.ports[name][index]
         env = service_env(app, self.urls[name], port, self.credentials[name])
         p = app.env_prefix
-        env[f"{p}HOP_SECRET"] = self.hop_secret
+        env[f"{p}HOP_SECRETS"] = ",".join(
+            f"{peer}={self.pair_key(name, peer)}" for peer in SERVICE_ORDER if peer != name
+        )
         env[f"{p}PEERS"] = self.peers(index)
         if self.pool_size:
             env[f"{p}POOL_SIZE"] = str(self.pool_size)
@@ -255,10 +266,12 @@ class FlowCluster:
         secret: str | None = None,
         at: float | None = None,
     ) -> dict[str, str]:
-        """Headers of a signed hop to ``name``'s message route."""
+        """Headers of a signed hop from ``source`` to ``name``'s message route, with the key
+        the two share unless ``secret`` is given."""
+        key = secret or self.pair_key(source, name)
         return {
             "Content-Type": "application/json",
-            **signing.sign(secret or self.hop_secret, source, "POST", "/api/messages", body, at),
+            **signing.sign(key, source, "POST", "/api/messages", body, at),
         }
 
 

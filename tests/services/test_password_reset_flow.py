@@ -354,6 +354,64 @@ def test_forged_replayed_and_anonymous_hops_are_refused_and_change_nothing(
     assert _sap_state(cluster) == after_first
 
 
+def test_a_hop_is_accepted_only_from_the_sender_its_flow_declares(cluster: FlowCluster) -> None:
+    """ServiceNow accepts ``password_reset.resolved`` from the platform only: SAP (which shares
+    no key with ServiceNow), SAP holding its own key with the platform, or an unknown service
+    cannot resolve a ticket; and a peer that does share a key with the receiver cannot send a
+    topic its flow gives to another sender."""
+    username, _ = cluster.sap_user()
+    ticket = cluster.request_reset(username, cluster.servicenow_user())
+    number, cid = ticket["ticket_number"], ticket["correlation_id"]
+    wait_for(
+        "ServiceNow's ticket moves on",
+        lambda: cluster.servicenow_ticket(number)["status"] == "in_progress",
+    )
+
+    def resolved() -> bytes:
+        return json.dumps(
+            {
+                "message_id": str(uuid.uuid4()),
+                "topic": "password_reset.resolved",
+                "correlation_id": cid,
+                "payload": {"outcome": "completed", "reason": None, "sap_ticket_id": "X"},
+            }
+        ).encode()
+
+    sap_key = cluster.pair_key("sap", "mulesoft")
+    attempts = {
+        # SAP signs as itself: ServiceNow shares no key with it.
+        "from sap": ("sap", None),
+        # SAP signs as the platform with the only key it has: not ServiceNow's key.
+        "sap posing as the platform": ("mulesoft", sap_key),
+        "an unknown sender": ("evil", secrets.token_urlsafe(48)),
+    }
+    for what, (source, secret) in attempts.items():
+        body = resolved()
+        headers = cluster.signed("servicenow", body, source=source, secret=secret or sap_key)
+        response = cluster.call(
+            "servicenow", "POST", "/api/messages", content=body, headers=headers
+        )
+        assert response.status_code == 401, (what, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    # ServiceNow does share a key with the platform, but the outcome is SAP's to send.
+    outcome = json.dumps(
+        {
+            "message_id": str(uuid.uuid4()),
+            "topic": "password_reset.outcome",
+            "correlation_id": cid,
+            "payload": {"outcome": "completed", "reason": None, "sap_ticket_id": "X"},
+        }
+    ).encode()
+    headers = cluster.signed("mulesoft", outcome, source="servicenow")
+    wrong_sender = cluster.call(
+        "mulesoft", "POST", "/api/messages", content=outcome, headers=headers
+    )
+    assert wrong_sender.status_code == 403, wrong_sender.text
+    assert "from sap only" in wrong_sender.json()["detail"]
+    assert cluster.servicenow_ticket(number)["status"] == "in_progress"
+    assert cluster.run(cid)["status"] == "running"
+
+
 def test_sap_down_then_back_completes_once(cluster: FlowCluster) -> None:
     username, _ = cluster.sap_user()
     requester = cluster.servicenow_user()

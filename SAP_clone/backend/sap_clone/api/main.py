@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from sap_clone.api.roles import ADMIN
 from sap_clone.api.routers import modules, password_resets, tickets, users
 from sap_clone.api.services.users import SapAccounts, ensure_admin
 from sap_clone.api.settings import SapSettings
-from sap_clone.models import Base
+from sap_clone.flows import PARTS
+from sap_clone.models import MESSAGING, Base
 from sap_clone.models.users import USER_ROLES
 from servicekit.accounts import auth_router
 from servicekit.db import Database
+from servicekit.messaging.outbox import MessagingSpec
 from servicekit.runner import serve
 from servicekit.service import ServiceSpec
 from servicekit.service import create_app as create_service_app
@@ -44,7 +47,7 @@ SPEC = ServiceSpec(
         password_resets.router,
     ],
     bootstrap=bootstrap,
-    messaging=password_resets.MESSAGING_SPEC,
+    messaging=MessagingSpec(tables=MESSAGING, parts=PARTS, admin_roles=(ADMIN,)),
 )
 
 

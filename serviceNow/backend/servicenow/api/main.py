@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from servicekit.accounts import auth_router
 from servicekit.db import Database
 from servicekit.email_users import EmailAccounts, users_router
+from servicekit.messaging.outbox import MessagingSpec
 from servicekit.runner import serve
 from servicekit.service import ServiceSpec
 from servicekit.service import create_app as create_service_app
@@ -14,7 +15,8 @@ from servicekit.settings import ServiceSettings
 from servicenow.api.deps import ADMIN, ADMIN_RULE, ROLES
 from servicenow.api.routers import password_resets, table_api, tickets
 from servicenow.api.settings import ServiceNowSettings
-from servicenow.models import Base, User
+from servicenow.flows import PARTS
+from servicenow.models import MESSAGING, Base, User
 
 ACCOUNTS = EmailAccounts(User)
 
@@ -45,7 +47,7 @@ SPEC = ServiceSpec(
         password_resets.router,
     ],
     bootstrap=bootstrap,
-    messaging=password_resets.MESSAGING_SPEC,
+    messaging=MessagingSpec(tables=MESSAGING, parts=PARTS, admin_roles=(ADMIN,)),
 )
 
 

@@ -8,6 +8,7 @@ from integration_platform.api.deps import ADMIN, ADMIN_RULE, ROLES
 from integration_platform.api.routers import api_keys, flows, integrations
 from integration_platform.api.services.api_keys import resolve_key
 from integration_platform.api.settings import IntegrationPlatformSettings
+from integration_platform.flows import MESSAGING_SPEC, runs
 from integration_platform.models import Base, User
 from servicekit.accounts import auth_router
 from servicekit.db import Database
@@ -34,7 +35,7 @@ async def bootstrap(db: Database, settings: ServiceSettings) -> None:
             await session.commit()
     async with db.writer() as session:
         # Made once here rather than by the first messages, which may arrive all at once.
-        if await flows.ensure_integration(session) is not None:
+        if await runs.ensure_integrations(session):
             await session.commit()
 
 
@@ -54,7 +55,7 @@ SPEC = ServiceSpec(
     bootstrap=bootstrap,
     # Keys are the platform's own (api_keys table), owned by its users.
     api_key_resolver=resolve_key,
-    messaging=flows.MESSAGING_SPEC,
+    messaging=MESSAGING_SPEC,
 )
 
 

@@ -1,68 +1,23 @@
-"""Password resets of SAP users, requested here and carried out in SAP.
-
-``POST /api/password-resets`` opens a service request (category User Account / Password Reset)
-in ``submitted`` and, in the same transaction, the ``password_reset.requested`` message to the
-integration platform, under a new correlation id. With an ``Idempotency-Key`` header, the same
-caller retrying with the same key gets the first request's ticket back and nothing new is made.
-The platform's messages move the ticket to ``in_progress``, then ``resolved`` or ``rejected``
-with a work note saying why.
-"""
+"""``POST /api/password-resets``: a user (or an agent or a service on their behalf) asks SAP
+to reset a password; the flow is :mod:`servicenow.flows.password_reset`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Annotated
 
-import structlog
 from fastapi import APIRouter, Header, Request, Response, status
-from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import database_of
-from servicekit.errors import Problem
-from servicekit.messaging import topics
-from servicekit.messaging.outbox import Handler, Message, MessagingSpec, Outbox, wake_relays
-from servicenow.api.deps import ADMIN, Requester
-from servicenow.api.schemas import Priority, TicketCreate, TicketOut
-from servicenow.api.services.tickets import create_ticket
-from servicenow.models import MESSAGING, IdempotencyKey, Ticket, User, WorkNote
-
-log = structlog.get_logger("servicenow.password_resets")
-
-CATEGORY, SUBCATEGORY = "User Account", "Password Reset"
-#: Who the work notes of the flow are from.
-FLOW_AUTHOR = "Integration platform"
-#: A ticket in one of these has its outcome: later messages change nothing.
-FINAL = frozenset({"resolved", "rejected", "closed", "cancelled"})
-
-
-class PasswordResetRequest(BaseModel):
-    sap_username: str = Field(min_length=1, max_length=100)
-    reason: str | None = Field(None, max_length=1000)
-    priority: Priority = "medium"
-    #: Raised on behalf of another user (agents, admins and services only).
-    requester_email: str | None = Field(None, max_length=255)
-
+from servicekit.messaging.outbox import Outbox
+from servicenow.api.deps import Requester
+from servicenow.api.schemas import TicketOut
+from servicenow.flows.password_reset import PasswordResetRequest, request_password_reset
 
 router = APIRouter(prefix="/api/password-resets", tags=["password resets"])
 
 
-async def _existing(session: AsyncSession, owner: str, key: str) -> Ticket | None:
-    number = await session.scalar(
-        select(IdempotencyKey.ticket_number).where(
-            IdempotencyKey.owner == owner, IdempotencyKey.idempotency_key == key
-        )
-    )
-    if number is None:
-        return None
-    return await session.scalar(select(Ticket).where(Ticket.ticket_number == number))
-
-
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def request_password_reset(
+async def request_reset(
     body: PasswordResetRequest,
     principal: Requester,
     request: Request,
@@ -71,110 +26,10 @@ async def request_password_reset(
 ) -> TicketOut:
     """Opens the request; a retry with the same ``Idempotency-Key`` answers 200 with the
     ticket the first one made."""
-    owner = principal.subject
     outbox: Outbox = request.app.state.outbox
-    async with database_of(request).writer() as session:
-        if idempotency_key:
-            found = await _existing(session, owner, idempotency_key)
-            if found is not None:
-                response.status_code = status.HTTP_200_OK
-                return TicketOut.model_validate(found)
-        correlation_id = uuid.uuid4().hex
-        create = TicketCreate(
-            title=f"Password reset for SAP user {body.sap_username}",
-            description=body.reason,
-            ticket_type="service_request",
-            priority=body.priority,
-            category=CATEGORY,
-            subcategory=SUBCATEGORY,
-            requester_email=body.requester_email,
-        )
-        ticket = await create_ticket(session, create, principal)
-        ticket.correlation_id = correlation_id
-        # Our own value: the database's onupdate would expire it, and reading it back after
-        # the commit would need another round trip.
-        ticket.updated_at = dt.datetime.now(dt.UTC)
-        if idempotency_key:
-            session.add(
-                IdempotencyKey(
-                    owner=owner, idempotency_key=idempotency_key, ticket_number=ticket.ticket_number
-                )
-            )
-        requester = await session.get(User, ticket.requester_id)
-        await outbox.send(
-            session,
-            destination=topics.MULESOFT,
-            topic=topics.RESET_REQUESTED,
-            correlation_id=correlation_id,
-            payload={
-                "servicenow_ticket_id": ticket.ticket_number,
-                "username": body.sap_username,
-                "requester_name": requester.full_name if requester else None,
-                "requester_email": requester.email if requester else None,
-                "reason": body.reason,
-                "priority": body.priority,
-            },
-        )
-        try:
-            await session.commit()
-        except IntegrityError:  # the same key, sent twice at once: the other one won
-            await session.rollback()
-            if idempotency_key and (found := await _existing(session, owner, idempotency_key)):
-                response.status_code = status.HTTP_200_OK
-                return TicketOut.model_validate(found)
-            raise
-    wake_relays()
-    log.info(
-        "password_reset_requested",
-        ticket=ticket.ticket_number,
-        flow_correlation_id=correlation_id,
+    requested = await request_password_reset(
+        database_of(request), outbox, body, principal, idempotency_key
     )
-    return TicketOut.model_validate(ticket)
-
-
-async def _ticket_of(session: AsyncSession, message: Message) -> Ticket:
-    ticket = await session.scalar(
-        select(Ticket).where(Ticket.correlation_id == message.correlation_id).with_for_update()
-    )
-    if ticket is None:
-        raise Problem(404, f"no ticket has the correlation id {message.correlation_id}")
-    return ticket
-
-
-async def on_progress(session: AsyncSession, message: Message, outbox: Outbox) -> None:
-    ticket = await _ticket_of(session, message)
-    if ticket.status == "submitted":
-        ticket.status = "in_progress"
-        ticket.updated_at = dt.datetime.now(dt.UTC)
-
-
-async def on_resolved(session: AsyncSession, message: Message, outbox: Outbox) -> None:
-    ticket = await _ticket_of(session, message)
-    if ticket.status in FINAL:
-        return
-    now = dt.datetime.now(dt.UTC)
-    outcome = message.payload.get("outcome")
-    sap_ticket = message.payload.get("sap_ticket_id")
-    if outcome == "completed":
-        ticket.status = "resolved"
-        note = (
-            f"SAP reset the password (SAP ticket {sap_ticket}); the SAP administrator gave "
-            "the temporary password to the user, who must change it at the next sign-in."
-        )
-    else:
-        ticket.status = "rejected"
-        note = f"SAP rejected the password reset: {message.payload.get('reason') or 'no reason'}"
-    ticket.resolution_notes = note
-    ticket.updated_at = now
-    session.add(
-        WorkNote(
-            ticket_id=ticket.id, author_id=None, author_name=FLOW_AUTHOR, note=note, created_at=now
-        )
-    )
-
-
-HANDLERS: dict[str, Handler] = {
-    topics.RESET_PROGRESS: on_progress,
-    topics.RESET_RESOLVED: on_resolved,
-}
-MESSAGING_SPEC = MessagingSpec(tables=MESSAGING, handlers=HANDLERS, admin_roles=(ADMIN,))
+    if not requested.created:
+        response.status_code = status.HTTP_200_OK
+    return TicketOut.model_validate(requested.ticket)
