@@ -14,7 +14,14 @@ from pydantic import ValidationError
 
 from servicekit import migrations
 from servicekit.db import Database
-from servicekit.service import ServiceRefused, ServiceSpec, create_app, prepare_database
+from servicekit.service import (
+    ConfigurationRefused,
+    ServiceRefused,
+    ServiceSpec,
+    check_messaging,
+    create_app,
+    prepare_database,
+)
 from servicekit.settings import ServiceSettings, first_error_line
 
 #: Exit codes, as netapps uses them.
@@ -41,6 +48,10 @@ def serve(spec: ServiceSpec) -> None:
     except ValidationError as exc:
         _refuse(spec.app, first_error_line(exc), EXIT_CONFIG)
         return
+    try:
+        check_messaging(spec, settings)
+    except ConfigurationRefused as exc:
+        _refuse(spec.app, str(exc).removeprefix(f"{spec.app}: "), EXIT_CONFIG)
     try:
         asyncio.run(_check(spec, settings))
     except ServiceRefused as exc:

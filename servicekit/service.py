@@ -43,6 +43,21 @@ class ServiceRefused(Exception):
     """The service must not serve: one line that says why and what to do."""
 
 
+class ConfigurationRefused(ServiceRefused):
+    """The settings do not allow serving (exit code 2, as for any bad setting)."""
+
+
+def check_messaging(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    """Outside dev, a service that takes part in flows refuses to start without hop keys: it
+    would accept requests whose messages could never travel."""
+    if spec.messaging is None or settings.environment == "dev" or settings.hops_configured:
+        return
+    raise ConfigurationRefused(
+        f"{spec.app}: set {settings.env_prefix}HOP_SECRETS (one key per peer): without it "
+        "this service can neither send nor accept the flows' messages"
+    )
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """What one service is: its netapps app, its models, its routers and its settings."""
@@ -96,6 +111,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_messaging(spec, settings)
         db = Database(migrations.app_database(spec.app, spec.metadata), settings.pool_size)
         try:
             await prepare_database(spec, settings, db)
@@ -147,7 +163,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         app.include_router(router)
     if spec.messaging is not None:
         app.state.messaging = spec.messaging
-        app.state.outbox = Outbox(spec.messaging, spec.app)
+        app.state.outbox = Outbox(
+            spec.messaging, spec.app, settings.hop_key_for, f"{settings.env_prefix}HOP_SECRETS"
+        )
         app.include_router(inbox.router)
         app.include_router(outbox_admin_router(*spec.messaging.admin_roles))
     return app
@@ -157,7 +175,7 @@ def start_relay(
     spec: ServiceSpec, settings: ServiceSettings, db: Database
 ) -> asyncio.Task[None] | None:
     """The relay of this process, when the service has messages and hops are configured."""
-    if spec.messaging is None:
+    if spec.messaging is None or not settings.relay_enabled:
         return None
     if not settings.hops_configured:
         log.warning(

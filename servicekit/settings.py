@@ -64,6 +64,9 @@ class ServiceSettings(BaseSettings):
     #: Where the other services listen: ``name=url`` pairs, comma-separated; dev default:
     #: the ports of ``make run``.
     peers: str = ""
+    #: Run the relay in this process (a replica that only serves requests can leave the
+    #: delivery to others: the outbox is shared through the database).
+    relay_enabled: bool = True
     relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(20, gt=0)
     relay_lease_seconds: float = Field(30, gt=0)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.domain import Unavailable
 from servicekit.messaging.envelope import DeliveryOutcome, Message
 from servicekit.messaging.flows import FlowPart, Handler, OutcomeHook, Routes
 from servicekit.messaging.tables import MessagingTables
@@ -79,10 +80,20 @@ class UndeclaredTopic(LookupError):
 class Outbox:
     """Writes this service's outgoing messages, to the destination its flows declare."""
 
-    def __init__(self, spec: MessagingSpec, service: str):
+    def __init__(
+        self,
+        spec: MessagingSpec,
+        service: str,
+        keys: Callable[[str], str | None] = lambda _peer: None,
+        setting: str = "HOP_SECRETS",
+    ):
         self.table = spec.tables.outbox
         self.routes = spec.routes
         self.service = service
+        #: The hop key shared with a peer: a message to a peer without one could never be
+        #: delivered, so it is refused before anything is written.
+        self.keys = keys
+        self.setting = setting
 
     async def send(
         self,
@@ -97,6 +108,11 @@ class Outbox:
         declared = self.routes.sends.get(topic)
         if declared is None:
             raise UndeclaredTopic(f"{self.service} declares no flow that sends {topic!r}")
+        if self.keys(declared.to) is None:
+            raise Unavailable(
+                f"messaging to {declared.to} is not configured on this service "
+                f"(set {self.setting}): nothing was changed"
+            )
         message_id = str(uuid.uuid4())
         await session.execute(
             self.table.insert().values(

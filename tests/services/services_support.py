@@ -129,6 +129,12 @@ class Credentials:
     jwt_secret: str = field(default_factory=lambda: issued(secrets.token_urlsafe(48)))
     admin_password: str = field(default_factory=new_password)
     service_key: str = field(default_factory=lambda: issued(f"svc_{secrets.token_urlsafe(32)}"))
+    #: A hop key for every peer, so that the flows' routes work in a service under test
+    #: (whose relay does not run: no message leaves it).
+    hop_key: str = field(default_factory=lambda: issued(secrets.token_urlsafe(48)))
+
+    def hop_secrets(self, app: AppUnderTest) -> str:
+        return ",".join(f"{peer}={self.hop_key}" for peer in APPS if peer != app.name)
 
     def env(self, app: AppUnderTest) -> dict[str, str]:
         p = app.env_prefix
@@ -147,6 +153,8 @@ class Credentials:
             "bootstrap_admin_password": self.admin_password,
             "service_key_hashes": api_key_digest(self.service_key),
             "login_rate_limit": "1000/minute",
+            "hop_secrets": self.hop_secrets(app),
+            "relay_enabled": False,
             **overrides,
         }
         return app.settings_class()(**values)

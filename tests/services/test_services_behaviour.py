@@ -5,10 +5,23 @@ platform's API keys and logs."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from services_support import Service, create_user, login, new_password
+from services_support import (
+    APPS,
+    Credentials,
+    Service,
+    create_user,
+    database_env,
+    in_process,
+    login,
+    migrate,
+    new_password,
+)
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 
 from appdb.engine import make_engine
 from servicekit.security import api_key_digest
@@ -312,3 +325,32 @@ def test_platform_a_disabled_user_cannot_sign_in_or_refresh(service: Service) ->
         ).status_code
         == 401
     )
+
+
+def test_flow_routes_answer_503_while_messaging_is_not_configured(
+    service_engine: str,
+    module_databases: Callable[[str], URL],
+    _test_config: Path,
+) -> None:
+    """Without a hop key for the platform, ServiceNow cannot send the request on: it says so
+    (503, Retry-After) and makes no ticket, instead of accepting a request that never moves."""
+    app = APPS["servicenow"]
+    url = module_databases(service_engine)
+    credentials = Credentials()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETAPPS_CONFIG", str(_test_config))
+        for name, value in database_env(app, url).items():
+            patch.setenv(name, value)
+        migrate(app, url)
+        settings = credentials.settings(app, hop_secrets=None)
+        with in_process(app.create_app(settings)) as client:
+            admin = login(client, app.admin_login, credentials.admin_password)
+            before = client.get("/api/tickets", headers=admin).json()
+            refused = client.post(
+                "/api/password-resets", json={"sap_username": "someone"}, headers=admin
+            )
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.headers["retry-after"]
+            assert "HOP_SECRETS" in refused.json()["detail"]
+            assert client.get("/api/tickets", headers=admin).json() == before

@@ -142,6 +142,20 @@ def test_in_production_without_secrets_a_service_refuses(name: str, tmp_path: Pa
     assert run_service(app, env).returncode == 2
 
 
+@pytest.mark.parametrize("name", list(APPS))
+def test_in_production_without_hop_keys_a_service_refuses(name: str, tmp_path: Path) -> None:
+    """Every service takes part in a flow: outside dev, it does not start without its hop
+    keys (it would accept requests whose messages never travel)."""
+    app = APPS[name]
+    url = URL.create("sqlite", database=str(tmp_path / "any.db"))
+    env = service_env(app, url, 1, Credentials())
+    env["NETAPPS_ENV"] = "production"
+    done = run_service(app, env)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert f"{app.env_prefix}HOP_SECRETS" in lines[0]
+
+
 def test_migrate_on_start_migrates_under_netapps_then_serves(db_url: URL, tmp_path: Path) -> None:
     app = APPS["sap"]
     migrate(app, db_url, "005_create_fi_tables")
