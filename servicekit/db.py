@@ -10,8 +10,8 @@ may then see different moments, which a listing tolerates).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,7 +23,9 @@ from servicekit.migrations import SQLITE_BEGIN_IMMEDIATE, AppDatabase, create_en
 class Database:
     """A service's engine and its two session factories."""
 
-    def __init__(self, database: AppDatabase, pool_size: int):
+    def __init__(
+        self, database: AppDatabase, pool_size: int, session_info: Mapping[str, Any] | None = None
+    ):
         self.info = database
         self.engine: AsyncEngine = create_engine(
             database,
@@ -43,7 +45,11 @@ class Database:
             if database.is_sqlite
             else self.engine
         )
-        self.writer = async_sessionmaker(writer_engine, expire_on_commit=False)
+        #: What every write session carries in ``session.info`` (the service's outbox, so
+        #: that a rule deep in a service function can send a message in its transaction).
+        self.writer = async_sessionmaker(
+            writer_engine, expire_on_commit=False, info=dict(session_info or {})
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()

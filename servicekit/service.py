@@ -29,7 +29,7 @@ from servicekit.errors import install_error_handlers, problem_response
 from servicekit.logging import configure_logging
 from servicekit.messaging import inbox
 from servicekit.messaging.admin import outbox_admin_router
-from servicekit.messaging.outbox import MessagingSpec, Outbox
+from servicekit.messaging.outbox import SESSION_OUTBOX, MessagingSpec, Outbox
 from servicekit.messaging.relay import Relay, RelayOptions
 from servicekit.middleware import install_middleware
 from servicekit.ratelimit import LoginLimiter
@@ -112,7 +112,12 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_messaging(spec, settings)
-        db = Database(migrations.app_database(spec.app, spec.metadata), settings.pool_size)
+        outbox = getattr(app.state, "outbox", None)
+        db = Database(
+            migrations.app_database(spec.app, spec.metadata),
+            settings.pool_size,
+            session_info={SESSION_OUTBOX: outbox} if outbox is not None else None,
+        )
         try:
             await prepare_database(spec, settings, db)
             if spec.bootstrap is not None:

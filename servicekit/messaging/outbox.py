@@ -25,6 +25,7 @@ __all__ = [
     "MessagingSpec",
     "Outbox",
     "OutcomeHook",
+    "outbox_of",
     "wake_relays",
 ]
 
@@ -71,6 +72,19 @@ class MessagingSpec:
         hook = self.routes.hooks.get(flow) if flow else None
         if hook is not None:
             await hook(session, outcome)
+
+
+#: The key of the service's outbox in a write session's ``info``.
+SESSION_OUTBOX = "outbox"
+
+
+def outbox_of(session: AsyncSession) -> Outbox:
+    """The outbox of the service whose write session this is: a service function (or a hook
+    it calls) sends its message in the transaction it is part of."""
+    outbox = session.info.get(SESSION_OUTBOX)
+    if not isinstance(outbox, Outbox):
+        raise RuntimeError("this session belongs to no service with messaging")
+    return outbox
 
 
 class UndeclaredTopic(LookupError):
