@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from services_support import Service, create_user, login
-from work_order_support import approval_of, new_material, open_order
 from sqlalchemy import create_engine, text
+from work_order_support import approval_of, new_material, open_order
 
 #: (path, JSON body or None) for one request; or (path, body, headers) when the request must
 #: be sent as someone else than the role's usual user (a fresh user whose password it changes).

@@ -8,11 +8,11 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from sap_clone.api.services import work_orders
+from sap_clone.api.work_order_schemas import WorkOrderRequest
 from services_support import Service
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sap_clone.api.services import work_orders
-from sap_clone.api.work_order_schemas import WorkOrderRequest
 from servicekit.auth import Principal
 
 T = TypeVar("T")
