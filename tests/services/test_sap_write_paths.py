@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sap_clone.models.mm import StockTransaction
 from services_support import Service
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from work_order_support import approval_of, in_transaction, new_material, open_order, stock_of
-
-from sap_clone.models.mm import StockTransaction
 
 sap = pytest.mark.parametrize("app_under_test", ["sap"], indirect=True)
 PROBLEM = "application/problem+json"
