@@ -72,6 +72,24 @@ async def record_decision(
 ) -> Approval:
     """``approved`` or ``rejected``, once: a decided approval is a 409 naming its decision."""
     require_role(actor, FI_ROLES, "decide approvals")
+    return await _decide(session, approval_id, decision, comment, actor)
+
+
+async def withdraw(
+    session: AsyncSession, approval_id: str, reason: str, actor: Principal
+) -> Approval:
+    """Rejects an approval nobody needs any more (its work order was cancelled): the
+    cancelling user's doing, whatever their role, with the reason as the comment."""
+    return await _decide(session, approval_id, "rejected", reason, actor)
+
+
+async def _decide(
+    session: AsyncSession,
+    approval_id: str,
+    decision: str,
+    comment: str | None,
+    actor: Principal,
+) -> Approval:
     approval = (
         await session.scalars(
             select(Approval)

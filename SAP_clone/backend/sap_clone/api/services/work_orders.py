@@ -405,9 +405,7 @@ async def cancel(
     approval = await approval_of(session, order)
     if approval is not None and approval.decision == "pending":
         reason = f"work order {work_order_id} cancelled" + (f": {note}" if note else "")
-        await approvals.record_decision(
-            session, approval.approval_id, "rejected", reason[:2000], actor
-        )
+        await approvals.withdraw(session, approval.approval_id, reason, actor)
     return await _move(session, order, "cancelled", actor, note)
 
 
