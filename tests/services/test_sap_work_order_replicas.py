@@ -123,8 +123,8 @@ def test_starts_through_two_replicas_for_the_last_stock(
                     for client, order in zip(clients, orders, strict=True)
                 ]
                 + [
-                    lambda c=client: c.post(
-                        f"/api/pm/work-orders/{orders[0]}/start", headers=headers
+                    lambda c=client, o=orders[0]: c.post(
+                        f"/api/pm/work-orders/{o}/start", headers=headers
                     )
                     for client in clients
                 ]
@@ -138,9 +138,10 @@ def test_starts_through_two_replicas_for_the_last_stock(
                 {"m": material},
             )
             assert stock == [(0,)]
+            movements = _table(url, "mm.stock_transactions")
             issues = _execute(
                 url,
-                f"SELECT reference_doc, quantity_change FROM {_table(url, 'mm.stock_transactions')} "
+                f"SELECT reference_doc, quantity_change FROM {movements} "
                 "WHERE material_id = :m AND transaction_type = 'issue'",
                 {"m": material},
             )
