@@ -496,3 +496,67 @@ def test_two_orders_starting_at_once_for_the_last_stock_one_wins(service: Servic
     assert stock_of(service, material) == 0
     issued = _issues(service, first["work_order_id"]) + _issues(service, second["work_order_id"])
     assert issued == [(material, -1)]
+
+
+@sap
+def test_a_cancel_and_an_approval_at_once_end_consistently(service: Service) -> None:
+    """Both take the order's lock first, then the approval's: one of them wins whole."""
+    for _ in range(3):
+        order = open_order(service, [(new_material(service, stock=0), 2)])
+        approval = approval_of(service, order)
+        oid = order["work_order_id"]
+        responses = service.client.many(
+            [
+                (
+                    "POST",
+                    f"/api/pm/work-orders/{oid}/cancel",
+                    {
+                        "json": {"note": "withdrawn"},
+                        "headers": service.headers["Maintenance_Engineer"],
+                    },
+                ),
+                (
+                    "POST",
+                    f"/api/fi/approvals/{approval['approval_id']}/approve",
+                    {"headers": service.headers["Finance_Officer"]},
+                ),
+            ]
+        )
+        cancel, approve = (r.status_code for r in responses)
+        after = detail(service, oid)
+        decision = service.client.get(
+            f"/api/fi/approvals/{approval['approval_id']}", headers=service.admin
+        ).json()["decision"]
+        requisitions = _count(service, Requisition, Requisition.ticket_id == order["ticket_id"])
+        # Approved first: cancelled after it, requisitions stay; cancelled first: the
+        # approval was withdrawn, the late approval a 409.
+        assert cancel == 200 and approve in (200, 409), [r.text for r in responses]
+        assert after["flow_status"] == "cancelled"
+        assert (decision, requisitions) == (("approved", 1) if approve == 200 else ("rejected", 0))
+
+
+@sap
+def test_an_order_without_lines_is_available_at_once(service: Service) -> None:
+    order = open_order(service, [])
+    assert order["flow_status"] == "materials_available" and order["materials"] == []
+    assert _post(service, order["work_order_id"], "start").json()["flow_status"] == "in_progress"
+
+
+@sap
+def test_a_shortage_too_costly_for_an_approval_opens_nothing(service: Service) -> None:
+    material = new_material(service, stock=0)
+    payload = WorkOrderRequest.model_validate(
+        {
+            "title": "x",
+            "lines": [
+                {"material_id": material, "quantity": 2**31 - 1, "unit_price": "9999999999.00"}
+            ],
+        }
+    )
+
+    async def run(session: AsyncSession) -> Any:
+        return await work_orders.open_from_crm(session, "0WOtoocostly0001", payload, FLOW)
+
+    with pytest.raises(Invalid, match="more than an approval can hold"):
+        in_transaction(service, run)
+    assert _count(service, CrmWorkOrder, CrmWorkOrder.crm_reference_id == "0WOtoocostly0001") == 0

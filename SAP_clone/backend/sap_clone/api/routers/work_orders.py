@@ -65,8 +65,9 @@ def _transition_route(name: str, move: Transition) -> None:
         body: TransitionBody | None = None,
     ) -> WorkOrderDetail:
         await move(session, work_order_id, principal, body.note if body else None)
+        out = WorkOrderDetail.model_validate(await work_orders.get_order(session, work_order_id))
         await session.commit()
-        return WorkOrderDetail.model_validate(await work_orders.get_order(session, work_order_id))
+        return out
 
     router.add_api_route(
         f"/{{work_order_id}}/{name}",

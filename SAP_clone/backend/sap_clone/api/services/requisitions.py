@@ -15,7 +15,7 @@ from sap_clone.api.mm_schemas import RequisitionCreate, RequisitionStatusChange
 from sap_clone.api.services import audit
 from sap_clone.api.services.keys import new_key
 from sap_clone.api.services.rules import require_role
-from sap_clone.api.services.stock import MM_ROLES, lock_materials, receive_locked
+from sap_clone.api.services.stock import MM_ROLES, find_materials, lock_materials, receive_locked
 from sap_clone.models.core import AuditEntry, Ticket
 from sap_clone.models.fi import CostCenter
 from sap_clone.models.mm import Requisition
@@ -66,7 +66,7 @@ async def create_requisition(
     session: AsyncSession, body: RequisitionCreate, actor: Principal
 ) -> Requisition:
     require_role(actor, MM_ROLES, "raise requisitions")
-    await lock_materials(session, [body.material_id])  # unknown: Invalid, naming it
+    await find_materials(session, [body.material_id])  # unknown: Invalid, naming it
     await check_cost_center(session, body.cost_center_id)
     if body.ticket_id is not None and await session.get(Ticket, body.ticket_id) is None:
         raise Invalid(f"unknown ticket: {body.ticket_id}", fields=("ticket_id",))

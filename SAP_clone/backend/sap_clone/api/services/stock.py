@@ -39,14 +39,23 @@ async def get_material(session: AsyncSession, material_id: str) -> Material:
 async def lock_materials(session: AsyncSession, material_ids: list[str]) -> dict[str, Material]:
     """The materials, locked for update in one order (by id: two transactions locking the
     same materials never wait for each other crosswise); an unknown one is ``Invalid``."""
+    return await _materials(session, material_ids, lock=True)
+
+
+async def find_materials(session: AsyncSession, material_ids: list[str]) -> dict[str, Material]:
+    """The materials as they are now, unlocked; an unknown one is ``Invalid``."""
+    return await _materials(session, material_ids, lock=False)
+
+
+async def _materials(
+    session: AsyncSession, material_ids: list[str], lock: bool
+) -> dict[str, Material]:
     wanted = sorted(set(material_ids))
-    rows = await session.scalars(
-        select(Material)
-        .where(Material.material_id.in_(wanted))
-        .order_by(Material.material_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # the locked values, not a cached read
-    )
+    query = select(Material).where(Material.material_id.in_(wanted)).order_by(Material.material_id)
+    if lock:
+        query = query.with_for_update()
+    # populate_existing: the values read now (locked), not those an earlier read cached.
+    rows = await session.scalars(query.execution_options(populate_existing=True))
     found = {m.material_id: m for m in rows}
     unknown = [m for m in wanted if m not in found]
     if unknown:

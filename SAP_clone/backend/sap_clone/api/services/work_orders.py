@@ -28,7 +28,7 @@ from sap_clone.api.services import approvals, audit, tickets
 from sap_clone.api.services.keys import new_key
 from sap_clone.api.services.requisitions import check_cost_center, new_requisition
 from sap_clone.api.services.rules import require_role
-from sap_clone.api.services.stock import issue_locked, lock_materials, shortage
+from sap_clone.api.services.stock import find_materials, issue_locked, lock_materials, shortage
 from sap_clone.api.services.work_order_hooks import on_status_changed
 from sap_clone.api.work_order_schemas import WorkOrderRequest
 from sap_clone.models.fi import Approval
@@ -58,6 +58,8 @@ PM_ROLES = (ADMIN, MAINTENANCE_ENGINEER, SERVICE_ROLE)
 OPEN_ROLES = (ADMIN, SERVICE_ROLE)
 #: The cost center a shortage is booked on when the CRM names none: the seeded PM one (006).
 DEFAULT_COST_CENTER = "CC-PM-2024"
+#: The largest amount fi.approvals holds (Numeric(15, 2)).
+MAX_AMOUNT = Decimal("9999999999999.99")
 #: The FI ticket's priority for the order's.
 TICKET_PRIORITY: dict[str, Priority] = {"urgent": "P1", "high": "P2", "medium": "P3", "low": "P4"}
 
@@ -178,7 +180,9 @@ async def open_from_crm(
     existing = await by_crm_reference(session, crm_reference_id)
     if existing is not None:
         return existing
-    materials = await lock_materials(session, [line.material_id for line in payload.lines])
+    # Read, not locked: the check says what the stock was when the order came in; start
+    # takes the locks when it issues.
+    materials = await find_materials(session, [line.material_id for line in payload.lines])
     if payload.asset_id is not None and await session.get(Asset, payload.asset_id) is None:
         raise Invalid(f"unknown asset: {payload.asset_id}", fields=("asset_id",))
     cost_center_id = payload.cost_center_id or DEFAULT_COST_CENTER
@@ -229,6 +233,11 @@ async def open_from_crm(
     if not short_lines:
         await _record(session, order, None, "materials_available", actor, "every line in stock")
         return order
+    if amount > MAX_AMOUNT:
+        raise Invalid(
+            f"the shortage would cost {amount}, more than an approval can hold ({MAX_AMOUNT})",
+            fields=("lines",),
+        )
     await check_cost_center(session, cost_center_id)
     shortfall = ", ".join(f"{m} short by {q}" for m, q in short_lines)
     ticket = await tickets.create_ticket(
@@ -266,11 +275,11 @@ async def approval_of(session: AsyncSession, order: CrmWorkOrder) -> Approval | 
     return found
 
 
-async def order_of_approval(session: AsyncSession, approval: Approval) -> CrmWorkOrder | None:
-    if approval.ticket_id is None:
+async def _order_of_ticket(session: AsyncSession, ticket_id: str | None) -> CrmWorkOrder | None:
+    if ticket_id is None:
         return None
     order_id = await session.scalar(
-        select(CrmWorkOrder.work_order_id).where(CrmWorkOrder.ticket_id == approval.ticket_id)
+        select(CrmWorkOrder.work_order_id).where(CrmWorkOrder.ticket_id == ticket_id)
     )
     return None if order_id is None else await _locked(session, order_id)
 
@@ -329,8 +338,12 @@ async def decide_approval(
     """An FI decision (``approved`` / ``rejected``), and the work order it was asked for
     driven by it. A decision whose order has moved on (cancelled, say) is a 409: nothing is
     decided then."""
+    # The order is locked before the approval, as cancel locks them: two transactions taking
+    # both never wait for each other crosswise. An approval's ticket never changes, so the
+    # unlocked read that finds the order is enough.
+    ticket_id = (await approvals.get_approval(session, approval_id)).ticket_id
+    order = await _order_of_ticket(session, ticket_id)
     approval = await approvals.record_decision(session, approval_id, decision, comment, actor)
-    order = await order_of_approval(session, approval)
     if order is not None:
         await decide_purchase(session, order, approval, actor)
     return approval
