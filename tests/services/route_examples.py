@@ -15,6 +15,7 @@ from typing import Any
 
 from services_support import Service, create_user, login
 from sqlalchemy import create_engine, text
+from work_order_support import approval_of, new_material, open_order
 
 #: (path, JSON body or None) for one request; or (path, body, headers) when the request must
 #: be sent as someone else than the role's usual user (a fresh user whose password it changes).
@@ -84,6 +85,28 @@ COMMON: dict[tuple[str, str], Example] = {
 
 def _sap_module(role: str) -> str:
     return SAP_MODULE_OF_ROLE.get(role, "PM")
+
+
+def _sap_material(svc: Service) -> str:
+    return new_material(svc, stock=5)
+
+
+def _sap_requisition(svc: Service) -> str:
+    body = {"material_id": "MAT-CBL-001", "quantity": 1}
+    created = svc.client.post("/api/mm/requisitions", json=body, headers=svc.admin)
+    return str(_ok(created)["requisition_id"])
+
+
+def _sap_order(svc: Service, started: bool = False) -> str:
+    """A work order of its own whose stock is there (``started``: in progress)."""
+    order_id = str(open_order(svc, [(new_material(svc, stock=2), 1)])["work_order_id"])
+    if started:
+        _ok(svc.client.post(f"/api/pm/work-orders/{order_id}/start", headers=svc.admin), 200)
+    return order_id
+
+
+def _sap_pending_approval(svc: Service) -> str:
+    return str(approval_of(svc, open_order(svc, [(new_material(svc, stock=0), 3)]))["approval_id"])
 
 
 def _sap_ticket(svc: Service, role: str) -> str:
@@ -231,12 +254,76 @@ SAP: dict[tuple[str, str], Example] = {
         f"/api/tickets/{_sap_ticket(svc, role)}/audit",
         None,
     ),
+    ("POST", "/api/mm/materials"): lambda svc, role: (
+        "/api/mm/materials",
+        {
+            "material_id": f"MAT-M-{secrets.token_hex(4).upper()}",
+            "description": "matrix",
+            "unit_of_measure": "EA",
+        },
+    ),
+    ("GET", "/api/mm/materials/{material_id}"): lambda svc, role: (
+        "/api/mm/materials/MAT-CBL-001",
+        None,
+    ),
+    ("PATCH", "/api/mm/materials/{material_id}"): lambda svc, role: (
+        f"/api/mm/materials/{_sap_material(svc)}",
+        {"description": "matrix, renamed", "reorder_level": 2},
+    ),
+    ("POST", "/api/mm/stock-transactions"): lambda svc, role: (
+        "/api/mm/stock-transactions",
+        {"material_id": _sap_material(svc), "transaction_type": "issue", "quantity": 1},
+    ),
+    ("POST", "/api/mm/requisitions"): lambda svc, role: (
+        "/api/mm/requisitions",
+        {"material_id": "MAT-CBL-001", "quantity": 1},
+    ),
+    ("GET", "/api/mm/requisitions/{requisition_id}"): lambda svc, role: (
+        f"/api/mm/requisitions/{_sap_requisition(svc)}",
+        None,
+    ),
+    ("PATCH", "/api/mm/requisitions/{requisition_id}"): lambda svc, role: (
+        f"/api/mm/requisitions/{_sap_requisition(svc)}",
+        {"status": "approved"},
+    ),
+    ("GET", "/api/fi/approvals/{approval_id}"): lambda svc, role: (
+        "/api/fi/approvals/APR-2024-0001",
+        None,
+    ),
+    ("POST", "/api/fi/approvals/{approval_id}/approve"): lambda svc, role: (
+        f"/api/fi/approvals/{_sap_pending_approval(svc)}/approve",
+        {"comment": "matrix"},
+    ),
+    ("POST", "/api/fi/approvals/{approval_id}/reject"): lambda svc, role: (
+        f"/api/fi/approvals/{_sap_pending_approval(svc)}/reject",
+        {"comment": "matrix"},
+    ),
+    ("GET", "/api/pm/work-orders/{work_order_id}"): lambda svc, role: (
+        f"/api/pm/work-orders/{_sap_order(svc)}",
+        None,
+    ),
+    ("POST", "/api/pm/work-orders/{work_order_id}/proceed"): lambda svc, role: (
+        f"/api/pm/work-orders/{_sap_order(svc)}/proceed",
+        None,
+    ),
+    ("POST", "/api/pm/work-orders/{work_order_id}/start"): lambda svc, role: (
+        f"/api/pm/work-orders/{_sap_order(svc)}/start",
+        None,
+    ),
+    ("POST", "/api/pm/work-orders/{work_order_id}/complete"): lambda svc, role: (
+        f"/api/pm/work-orders/{_sap_order(svc, started=True)}/complete",
+        {"note": "matrix"},
+    ),
+    ("POST", "/api/pm/work-orders/{work_order_id}/cancel"): lambda svc, role: (
+        f"/api/pm/work-orders/{_sap_order(svc)}/cancel",
+        {"note": "matrix"},
+    ),
     **{
         ("GET", f"/api/{module}/{table}"): (lambda p: lambda svc, role: (p, None))(
             f"/api/{module}/{table}"
         )
         for module, tables in {
-            "pm": ("assets", "maintenance-orders", "incidents"),
+            "pm": ("assets", "maintenance-orders", "incidents", "work-orders"),
             "mm": ("materials", "stock-transactions", "requisitions"),
             "fi": ("cost-centers", "cost-entries", "approvals"),
         }.items()

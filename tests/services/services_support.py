@@ -15,10 +15,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import httpx
@@ -30,6 +30,8 @@ from support import REPO, upgrade
 
 from servicekit.security import api_key_digest
 from servicekit.settings import ServiceSettings
+
+T = TypeVar("T")
 
 #: Every secret the tests hand out, so the leak check can look for them in output.
 ISSUED_SECRETS: set[str] = set()
@@ -197,6 +199,10 @@ class ServiceClient:
 
     def put(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("PUT", url, **kwargs)
+
+    def call(self, function: Callable[[], Awaitable[T]]) -> T:
+        """Awaits ``function()`` on the app's event loop (a service function on its database)."""
+        return self._portal.call(function)
 
     def many(self, requests: list[tuple[str, str, dict[str, Any]]]) -> list[httpx.Response]:
         """Sends the requests at once (concurrently on the loop)."""

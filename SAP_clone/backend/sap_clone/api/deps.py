@@ -23,6 +23,9 @@ TicketUser = Annotated[Principal, Depends(allow(*TICKET_ROLES))]
 PM_RULE = allow(ADMIN, MAINTENANCE_ENGINEER)
 MM_RULE = allow(ADMIN, STORE_MANAGER)
 FI_RULE = allow(ADMIN, FINANCE_OFFICER)
+PmUser = Annotated[Principal, Depends(PM_RULE)]
+MmUser = Annotated[Principal, Depends(MM_RULE)]
+FiUser = Annotated[Principal, Depends(FI_RULE)]
 
 
 def correlation_id(request: Request) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from sap_clone.api.roles import ADMIN
-from sap_clone.api.routers import modules, password_resets, tickets, users
+from sap_clone.api.routers import (
+    approvals,
+    materials,
+    modules,
+    password_resets,
+    tickets,
+    users,
+    work_orders,
+)
 from sap_clone.api.services.users import SapAccounts, ensure_admin
 from sap_clone.api.settings import SapSettings
 from sap_clone.flows import PARTS
@@ -44,6 +52,9 @@ SPEC = ServiceSpec(
         modules.pm_router,
         modules.mm_router,
         modules.fi_router,
+        materials.router,
+        approvals.router,
+        work_orders.router,
         password_resets.router,
     ],
     bootstrap=bootstrap,

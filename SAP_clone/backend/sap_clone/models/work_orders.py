@@ -28,6 +28,7 @@ FLOW_STATUSES = (
     "ready_to_proceed",
     "in_progress",
     "completed",
+    "cancelled",  # 014: the CRM (or an engineer) cancelled it before it started
 )
 #: No closed set is specified for a CRM work order's priority; these follow the CRM's.
 WORK_ORDER_PRIORITIES = ("low", "medium", "high", "urgent")

@@ -51,7 +51,7 @@ def _audit(ticket_id: str, action: str, old: str | None, new: str | None, by: st
 
 
 async def create_ticket(
-    session: AsyncSession, body: TicketCreate, principal: Principal, correlation_id: str
+    session: AsyncSession, body: TicketCreate, principal: Principal, correlation_id: str | None
 ) -> Ticket:
     if body.module not in modules_of(principal):
         raise forbidden(f"your role does not open module {body.module}")
