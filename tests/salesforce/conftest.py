@@ -1,0 +1,36 @@
+"""Fixtures of the Salesforce service's tests: the service in this process on a database
+migrated by netapps (SQLite and PostgreSQL), and a signed-in administrator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from salesforce_support import SalesforceCredentials, bearer, in_process, url_text
+from sqlalchemy.engine import URL
+
+
+@dataclass
+class RunningSalesforce:
+    client: TestClient
+    credentials: SalesforceCredentials
+    url: URL
+    admin: dict[str, str]  # the bootstrap administrator's Authorization header
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sf_engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def sf(
+    sf_engine: str, netapps_db: Callable[..., URL], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RunningSalesforce]:
+    url = netapps_db("salesforce", engine=sf_engine)
+    monkeypatch.setenv("SALESFORCE_DATABASE_URL", url_text(url))
+    credentials = SalesforceCredentials()
+    with in_process(credentials) as client:
+        yield RunningSalesforce(client, credentials, url, bearer(client, credentials))
