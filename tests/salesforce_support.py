@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from salesforce_crm.api.main import create_app
+from salesforce_crm.api.settings import SalesforceSettings
 from sqlalchemy.engine import URL
 from support import REPO, free_port
 
-from salesforce_crm.api.main import create_app
-from salesforce_crm.api.settings import SalesforceSettings
-from servicekit.tls import ensure_dev_certificates
+from servicekit.tls import client_context, ensure_dev_certificates
 
 API = "/services/data/v62.0"
 
@@ -165,7 +165,9 @@ def _wait_healthy(handle: ServiceProcess, timeout: float = 60) -> None:
         if handle.process.poll() is not None:
             raise RuntimeError(f"salesforce exited at start:\n{handle.output()}")
         try:
-            answer = httpx.get(f"{handle.base_url}/health", timeout=2, verify=str(handle.ca_file))
+            answer = httpx.get(
+                f"{handle.base_url}/health", timeout=2, verify=client_context(handle.ca_file)
+            )
             if answer.status_code == 200:
                 return
         except httpx.HTTPError:

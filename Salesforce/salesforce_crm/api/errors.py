@@ -227,6 +227,16 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Read (and drop) what the client is still sending, up to a bound: a client that is
+        # cut off mid-upload sees a broken connection instead of this answer.
+        drained = 0
+        while drained <= 4 * self.max_bytes:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            drained += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
         error = SalesforceError(
             413,
             "REQUEST_TOO_LARGE",

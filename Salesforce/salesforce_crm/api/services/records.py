@@ -365,9 +365,11 @@ async def delete(session: AsyncSession, obj: SObjectDef, row_id: int, actor: Act
         sql_update(table)
         .where(table.c.id == row_id)
         .values(
-            {obj.deleted_column: True},
-            updated_at=dt.datetime.now(dt.UTC),
-            last_modified_by_id=actor.user_id,
+            {
+                obj.deleted_column: True,
+                "updated_at": dt.datetime.now(dt.UTC),
+                "last_modified_by_id": actor.user_id,
+            }
         )
     )
     if TRIGGERS.of(obj.name, "after_delete"):
