@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import requests
 from fastapi.testclient import TestClient
 from salesforce_crm.api.main import create_app
 from salesforce_crm.api.settings import SalesforceSettings
@@ -174,3 +175,35 @@ def _wait_healthy(handle: ServiceProcess, timeout: float = 60) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"salesforce did not answer /health in {timeout} s:\n{handle.output()}")
+
+
+@dataclass
+class HttpsSalesforce:
+    process: ServiceProcess
+    credentials: SalesforceCredentials
+    url: URL  # the database
+
+    @property
+    def base_url(self) -> str:
+        return self.process.base_url
+
+    @property
+    def ca_file(self) -> Path:
+        return self.process.ca_file
+
+    def session(self) -> requests.Session:
+        """A requests session that trusts the dev CA (never verify=False)."""
+        session = requests.Session()
+        session.verify = str(self.ca_file)
+        return session
+
+    def token(self, **grant: str) -> dict[str, str]:
+        with self.session() as session:
+            response = session.post(
+                f"{self.base_url}/services/oauth2/token",
+                data={**self.credentials.password_grant(), **grant},
+                timeout=30,
+            )
+        assert response.status_code == 200, response.text
+        answer: dict[str, str] = response.json()
+        return answer

@@ -5,47 +5,11 @@ clients to talk to."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import requests
-from salesforce_support import SalesforceCredentials, ServiceProcess, https_service
-from sqlalchemy.engine import URL
+from salesforce_support import HttpsSalesforce, SalesforceCredentials, https_service
 
 from netapps.testing import TemplateCache
-
-
-@dataclass
-class HttpsSalesforce:
-    process: ServiceProcess
-    credentials: SalesforceCredentials
-    url: URL  # the database
-
-    @property
-    def base_url(self) -> str:
-        return self.process.base_url
-
-    @property
-    def ca_file(self) -> Path:
-        return self.process.ca_file
-
-    def session(self) -> requests.Session:
-        """A requests session that trusts the dev CA (never verify=False)."""
-        session = requests.Session()
-        session.verify = str(self.ca_file)
-        return session
-
-    def token(self, **grant: str) -> dict[str, str]:
-        with self.session() as session:
-            response = session.post(
-                f"{self.base_url}/services/oauth2/token",
-                data={**self.credentials.password_grant(), **grant},
-                timeout=30,
-            )
-        assert response.status_code == 200, response.text
-        answer: dict[str, str] = response.json()
-        return answer
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

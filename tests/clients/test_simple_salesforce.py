@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import HttpsSalesforce
+from salesforce_crm.models import work_orders
+from salesforce_support import HttpsSalesforce
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
@@ -25,7 +26,6 @@ from simple_salesforce.exceptions import (
 )
 from sqlalchemy import create_engine, insert
 
-from salesforce_crm.models import work_orders
 from servicekit.security import TokenService
 
 VERSION = "62.0"
