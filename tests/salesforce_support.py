@@ -207,3 +207,11 @@ class HttpsSalesforce:
         assert response.status_code == 200, response.text
         answer: dict[str, str] = response.json()
         return answer
+
+
+@dataclass
+class RunningSalesforce:
+    client: TestClient
+    credentials: SalesforceCredentials
+    url: URL
+    admin: dict[str, str]  # the bootstrap administrator's Authorization header

@@ -4,20 +4,16 @@ migrated by netapps (SQLite and PostgreSQL), and a signed-in administrator."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import pytest
-from fastapi.testclient import TestClient
-from salesforce_support import SalesforceCredentials, bearer, in_process, url_text
+from salesforce_support import (
+    RunningSalesforce,
+    SalesforceCredentials,
+    bearer,
+    in_process,
+    url_text,
+)
 from sqlalchemy.engine import URL
-
-
-@dataclass
-class RunningSalesforce:
-    client: TestClient
-    credentials: SalesforceCredentials
-    url: URL
-    admin: dict[str, str]  # the bootstrap administrator's Authorization header
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
