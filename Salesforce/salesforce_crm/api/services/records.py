@@ -294,7 +294,7 @@ async def create(
     values = await _stored_values(session, obj, body, creating=True)
     if TRIGGERS.of(obj.name, "before_insert"):
         proposed = {f.name: api_value(obj, f, v) for f, v in values.items()}
-        context = TriggerContext(session, obj.name, "before_insert", None, proposed, actor)
+        context = TriggerContext(session, obj.name, "before_insert", None, dict(proposed), actor)
         await TRIGGERS.run(context)
         if context.new != proposed and context.new is not None:
             values = await _stored_values(session, obj, context.new, creating=True)
