@@ -3,10 +3,21 @@ composite without allOrNone, and the error shape of every failure under /service
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-from salesforce_support import API, RunningSalesforce, bearer
+import psycopg
+import pytest
+from salesforce_support import (
+    API,
+    RunningSalesforce,
+    SalesforceCredentials,
+    bearer,
+    in_process,
+    url_text,
+)
+from sqlalchemy.engine import URL
 
 SOBJECTS = f"{API}/sobjects"
 
@@ -242,3 +253,46 @@ def test_bad_bodies_get_salesforce_errors(sf: RunningSalesforce) -> None:
     assert error_code(upsert, 400) == "INVALID_FIELD"
     not_external = sf.client.patch(f"{SOBJECTS}/WorkOrder/Subject/x", json={}, headers=sf.admin)
     assert error_code(not_external, 404) == "NOT_FOUND"
+
+
+def test_basic_info_shows_recent_items(sf: RunningSalesforce) -> None:
+    order = create(sf, "WorkOrder", {"Subject": "recent"})
+    info = sf.client.get(f"{SOBJECTS}/WorkOrder", headers=sf.admin).json()
+    assert info["objectDescribe"]["keyPrefix"] == "0WO"
+    assert info["recentItems"][0]["Id"] == order
+    assert set(info["recentItems"][0]) == {"attributes", "Id", "WorkOrderNumber"}
+
+
+def test_token_requests_are_rate_limited(
+    netapps_db: Callable[..., URL], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SALESFORCE_DATABASE_URL", url_text(netapps_db("salesforce")))
+    credentials = SalesforceCredentials()
+    with in_process(credentials, login_rate_limit="2/minute") as client:
+        wrong = credentials.password_grant(password="wrong-password")
+        answers = [client.post("/services/oauth2/token", data=wrong) for _ in range(3)]
+    assert [a.status_code for a in answers] == [400, 400, 429]
+    assert answers[2].json()["error"] == "invalid_grant"
+
+
+def test_a_database_that_goes_away_is_a_503(
+    netapps_db: Callable[..., URL], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = netapps_db("salesforce", engine="postgresql")
+    monkeypatch.setenv("SALESFORCE_DATABASE_URL", url_text(url))
+    credentials = SalesforceCredentials()
+    with in_process(credentials) as client:
+        headers = bearer(client, credentials)
+        maintenance = url.set(database="postgres")
+        with psycopg.connect(
+            host=maintenance.host,
+            port=maintenance.port,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
+        gone = client.post(f"{SOBJECTS}/Account", json={"Name": "nowhere"}, headers=headers)
+        assert error_code(gone, 503) == "SERVER_UNAVAILABLE"
+        assert gone.headers["Retry-After"]
+        assert client.get("/ready").status_code == 503
