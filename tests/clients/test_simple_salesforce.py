@@ -208,6 +208,21 @@ def test_composite_references_feed_later_subrequests(sf: Salesforce) -> None:
     assert read["body"]["AccountId"] == created["body"]["id"]
 
 
+def test_collections_create_many_records(sf: Salesforce) -> None:
+    answer = sf.restful(
+        "composite/sobjects",
+        method="POST",
+        json={
+            "allOrNone": True,
+            "records": [
+                {"attributes": {"type": "Product2"}, "Name": f"Part {n}"} for n in range(3)
+            ],
+        },
+    )
+    assert [a["success"] for a in answer] == [True, True, True]
+    assert all(a["id"].startswith("01t") for a in answer)
+
+
 def test_a_bad_field_raises_malformed_request_with_invalid_field(sf: Salesforce) -> None:
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.Account.create({"Name": "x", "Bogus__c": 1})
