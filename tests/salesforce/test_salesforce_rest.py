@@ -245,6 +245,7 @@ def test_bad_bodies_get_salesforce_errors(sf: RunningSalesforce) -> None:
         ({"Name": "n", "AnnualRevenue": 10**13}, "NUMBER_OUTSIDE_VALID_RANGE"),
         ({"Name": "n", "Type": "Friend"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
         ({"Name": ["list"]}, "JSON_PARSER_ERROR"),
+        ({"Name": "n", "NumberOfEmployees": -1}, "FIELD_INTEGRITY_EXCEPTION"),  # a CHECK
     ):
         assert error_code(sf.client.post(post, json=body, headers=sf.admin), 400) == code, body
     upsert = sf.client.patch(
@@ -296,3 +297,32 @@ def test_a_database_that_goes_away_is_a_503(
         assert error_code(gone, 503) == "SERVER_UNAVAILABLE"
         assert gone.headers["Retry-After"]
         assert client.get("/ready").status_code == 503
+
+
+def test_database_rules_are_400s_in_composite_savepoints_too(sf: RunningSalesforce) -> None:
+    answer = sf.client.post(
+        f"{API}/composite",
+        json={
+            "compositeRequest": [
+                {
+                    "method": "POST",
+                    "url": f"{SOBJECTS}/WorkOrder",
+                    "referenceId": "backwards",
+                    "body": {
+                        "StartDate": "2026-12-08T10:00:00.000+0000",
+                        "EndDate": "2026-12-07T10:00:00Z",
+                    },
+                },
+                {
+                    "method": "POST",
+                    "url": f"{SOBJECTS}/WorkOrder",
+                    "referenceId": "fine",
+                    "body": {"StartDate": "2026-12-08T10:00:00.000+0000"},
+                },
+            ]
+        },
+        headers=sf.admin,
+    ).json()["compositeResponse"]
+    assert answer[0]["httpStatusCode"] == 400
+    assert answer[0]["body"][0]["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
+    assert answer[1]["httpStatusCode"] == 201
