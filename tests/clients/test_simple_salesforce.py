@@ -1,9 +1,12 @@
 """The unmodified, pinned simple-salesforce against the Salesforce service over HTTPS.
 
 A token from ``/services/oauth2/token``, then ``Salesforce(instance_url=..., session_id=...)``
-with a requests session that trusts the dev CA. simple-salesforce's own username/password
-login cannot be pointed at this service: it builds ``https://{domain}.salesforce.com/...``
-(``simple_salesforce/login.py``), so only a DNS override would reach a local host.
+with a requests session that trusts the dev CA. simple-salesforce's own login
+(``Salesforce(username=..., consumer_key=..., ...)``) always posts to
+``https://{domain}.salesforce.com/services/oauth2/token`` (``simple_salesforce/login.py``):
+it reaches this service only through a DNS override, or, as tested here, a requests session
+whose adapter sends that host's requests to the service; after the login everything goes to
+the ``instance_url`` the service answered.
 """
 
 from __future__ import annotations
@@ -82,6 +85,55 @@ def test_client_credentials_grant_acts_as_the_run_as_user(
     case = sf.Case.create({"Subject": "from the integration"})
     created_by = sf.Case.get(case["id"])["CreatedById"]
     assert sf.User.get(created_by)["Username"] == https_salesforce.credentials.username
+
+
+class ToService(requests.adapters.HTTPAdapter):
+    """Sends requests for ``origin`` to the service (what a hosts entry would do)."""
+
+    def __init__(self, origin: str, base_url: str) -> None:
+        super().__init__()
+        self.origin = origin
+        self.base_url = base_url
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        assert request.url is not None
+        request.url = request.url.replace(self.origin, self.base_url, 1)
+        return super().send(request, **kwargs)
+
+
+def login_session(service: HttpsSalesforce, domain: str = "login") -> requests.Session:
+    """A session that trusts the dev CA and sends ``https://{domain}.salesforce.com`` (where
+    simple-salesforce signs in) to the service."""
+    origin = f"https://{domain}.salesforce.com"
+    session = service.session()
+    session.mount(origin, ToService(origin, service.base_url))
+    return session
+
+
+def test_simple_salesforces_own_password_login(https_salesforce: HttpsSalesforce) -> None:
+    credentials = https_salesforce.credentials
+    sf = Salesforce(
+        username=credentials.username,
+        password=credentials.password,
+        consumer_key=credentials.client_id,
+        consumer_secret=credentials.client_secret,
+        session=login_session(https_salesforce),
+        version=VERSION,
+    )
+    assert f"https://{sf.sf_instance}" == https_salesforce.base_url
+    assert sf.Account.create({"Name": "logged in by simple-salesforce"})["success"]
+
+
+def test_simple_salesforces_own_client_credentials_login(https_salesforce: HttpsSalesforce) -> None:
+    credentials = https_salesforce.credentials
+    sf = Salesforce(
+        consumer_key=credentials.client_id,
+        consumer_secret=credentials.client_secret,
+        domain="netapps.my",  # a My Domain: simple-salesforce's client_credentials login
+        session=login_session(https_salesforce, "netapps.my"),
+        version=VERSION,
+    )
+    assert sf.Case.create({"Subject": "client credentials"})["success"]
 
 
 def test_wrong_password_is_an_oauth_error(https_salesforce: HttpsSalesforce) -> None:

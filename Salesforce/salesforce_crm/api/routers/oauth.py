@@ -50,6 +50,20 @@ def _form(raw: bytes) -> dict[str, str] | None:
     return fields
 
 
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or len(encoded) > 4 * _MAX_FIELD:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except ValueError:  # bad base64 or bad UTF-8
+        return None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or "\x00" in decoded:
+        return None
+    return client_id, secret
+
+
 @router.post("/services/oauth2/token", summary="An access token (password, client_credentials)")
 async def token(request: Request) -> JSONResponse:
     form = _form(await request.body())
@@ -59,6 +73,9 @@ async def token(request: Request) -> JSONResponse:
     if grant not in ("password", "client_credentials"):
         return oauth_error("unsupported_grant_type", "grant type not supported")
     client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+    basic = _basic_credentials(request.headers.get("authorization", ""))
+    if basic is not None and not client_id:  # RFC 6749 2.3.1: the client in HTTP Basic
+        client_id, client_secret = basic
     if not client_id or not client_secret:
         return oauth_error("invalid_client_id", "client identifier invalid")
     limiter: LoginLimiter = request.app.state.login_limiter
