@@ -151,9 +151,16 @@ class ErrorBoundaryMiddleware:
             log.error("unhandled_error", error=type(exc).__name__, where=where, path=scope["path"])
             if started:
                 return  # the answer is on its way: nothing more can be said
-            response = problem_response(
-                Request(scope), 500, "an unexpected error occurred; it has been logged"
-            )
+            request = Request(scope)
+            # An app with a vendor-shaped API answers its paths in that shape (Salesforce's
+            # UNKNOWN_EXCEPTION): app.state.unexpected_error_response(request) -> Response|None.
+            state = getattr(scope.get("app"), "state", None)
+            renderer = getattr(state, "unexpected_error_response", None)
+            response = renderer(request) if renderer is not None else None
+            if response is None:
+                response = problem_response(
+                    request, 500, "an unexpected error occurred; it has been logged"
+                )
             await response(scope, receive, send)
 
 

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from appdb.engine import SQLITE_BEGIN, make_engine, schemas_of
 from netapps.config import load_project
+from netapps.sources import sql_runner
 from netapps.sources.revisions import heads_of, read_alembic_folder
+from netapps.sources.sql_files import discover
 from netapps.urls import mask
 
 #: The async driver of each dialect: the services run on asyncio.
@@ -37,6 +39,9 @@ class AppDatabase:
     url: URL
     folder: Path
     schemas: tuple[str, ...]
+    #: How its migrations are kept: "alembic" (alembic_version) or "sql" (numbered SQL files
+    #: recorded in schema_version).
+    kind: str = "alembic"
 
     @property
     def display_url(self) -> str:
@@ -56,7 +61,7 @@ def app_database(app: str, metadata: MetaData) -> AppDatabase:
     backend = target.url.get_backend_name()
     driver = _ASYNC_DRIVERS.get(backend)
     url = target.url.set(drivername=f"{backend}+{driver}") if driver else target.url
-    return AppDatabase(app, url, target.app.folder, schemas_of(metadata))
+    return AppDatabase(app, url, target.app.folder, schemas_of(metadata), target.app.kind)
 
 
 def create_engine(database: AppDatabase, **options: Any) -> AsyncEngine:
@@ -67,13 +72,26 @@ def create_engine(database: AppDatabase, **options: Any) -> AsyncEngine:
 
 
 def expected_heads(database: AppDatabase) -> tuple[str, ...]:
-    """The head revision(s) of the migration files this code ships with, read as text."""
+    """The head revision(s) of the migration files this code ships with, read as text: the
+    Alembic heads, or the newest SQL file's version (netapps' own readers, for both)."""
+    if database.kind == "sql":
+        migrations = discover(database.folder / "migrations", database.url.get_backend_name())
+        return (migrations[-1].version,) if migrations else ()
     return heads_of(read_alembic_folder(database.folder / "alembic" / "versions", ids_only=True))
 
 
-async def current_revisions(engine: AsyncEngine) -> tuple[str, ...] | None:
-    """The revisions the database is at; None when it was never migrated."""
+async def current_revisions(
+    engine: AsyncEngine, database: AppDatabase | None = None
+) -> tuple[str, ...] | None:
+    """The revisions the database is at; None when it was never migrated. ``database``
+    tells an SQL-kind app (its ``schema_version``) from an Alembic one (the default)."""
     async with engine.connect() as conn:
+        if database is not None and database.kind == "sql":
+            try:
+                version = await conn.run_sync(sql_runner.current_version)
+            except Exception:  # an unreadable version table: as never migrated
+                return None
+            return (version,) if version else None
         try:
             rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
         except Exception:  # no version table: never migrated

@@ -19,7 +19,7 @@ import structlog
 from anyio import to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 from sqlalchemy.exc import IntegrityError
 
 from servicekit import migrations
@@ -73,6 +73,9 @@ class ServiceSpec:
     api_key_resolver: ApiKeyResolver | None = None
     #: Its messages to and from the other services (outbox, relay, inbox), if any.
     messaging: MessagingSpec | None = None
+    #: Last touches on the app once built (a vendor-shaped API's own error mapping and
+    #: middleware, say): called at the end of create_app.
+    configure: Callable[[FastAPI], None] | None = None
 
 
 async def configured_service_keys(request: Request, key: str) -> Principal | None:
@@ -87,14 +90,14 @@ async def prepare_database(spec: ServiceSpec, settings: ServiceSettings, db: Dat
     """Refuse (ServiceRefused) unless the database is at head; migrate first if allowed."""
     heads = migrations.expected_heads(db.info)
     if settings.migrate_on_start:
-        current = await migrations.current_revisions(db.engine)
+        current = await migrations.current_revisions(db.engine, db.info)
         if current != heads:
             code, output = await to_thread.run_sync(migrations.migrate, spec.app)
             if code != 0:
                 last = output.strip().splitlines()[-1:] or [f"exit code {code}"]
                 raise ServiceRefused(f"{spec.app}: migrating on start failed: {last[0]}")
     try:
-        current = await migrations.current_revisions(db.engine)
+        current = await migrations.current_revisions(db.engine, db.info)
     except Exception as exc:
         raise ServiceRefused(
             f"{spec.app}: cannot reach the database {db.info.display_url} "
@@ -173,6 +176,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         )
         app.include_router(inbox.router)
         app.include_router(outbox_admin_router(*spec.messaging.admin_roles))
+    if spec.configure is not None:
+        spec.configure(app)
     return app
 
 
@@ -214,9 +219,7 @@ async def ready(request: Request) -> dict[str, Any] | JSONResponse:
     db: Database = request.app.state.database
     heads: tuple[str, ...] = request.app.state.heads
     try:
-        async with db.engine.connect() as conn:
-            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
-            current = tuple(sorted(r[0] for r in rows))
+        current = await migrations.current_revisions(db.engine, db.info) or ()
     except Exception as exc:
         return problem_response(
             request, 503, f"the database cannot be reached ({type(exc).__name__})"

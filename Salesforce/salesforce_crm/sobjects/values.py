@@ -23,12 +23,14 @@ _MAX_NUMBER = decimal.Decimal(10) ** 18
 
 
 class ValueProblem(ValueError):
-    """A client's value does not fit the field ``field``."""
+    """A client's value does not fit the field ``field``; ``error_code`` is Salesforce's
+    name for what is wrong (JSON_PARSER_ERROR for a value of the wrong kind)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, error_code: str = "JSON_PARSER_ERROR"):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.error_code = error_code
 
 
 def format_datetime(value: dt.datetime) -> str:
@@ -90,9 +92,15 @@ def from_api(field: FieldDef, value: Any) -> Any:
         if "\x00" in value:
             raise ValueProblem(name, f"{name}: a string may not hold a NUL character")
         if field.length and len(value) > field.length:
-            raise ValueProblem(name, f"{name}: data value too large (max length={field.length})")
+            raise ValueProblem(
+                name, f"{name}: data value too large (max length={field.length})", "STRING_TOO_LONG"
+            )
         if kind == "picklist" and field.picklist_values and value not in field.picklist_values:
-            raise ValueProblem(name, f"{name}: bad value for restricted picklist field: {value}")
+            raise ValueProblem(
+                name,
+                f"{name}: bad value for restricted picklist field: {value}",
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            )
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
@@ -104,7 +112,9 @@ def from_api(field: FieldDef, value: Any) -> Any:
         if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
             raise ValueProblem(name, f"{name}: expected a whole number")
         if not INT_MIN <= int(value) <= INT_MAX:
-            raise ValueProblem(name, f"{name}: number outside the valid range")
+            raise ValueProblem(
+                name, f"{name}: number outside the valid range", "NUMBER_OUTSIDE_VALID_RANGE"
+            )
         return int(value)
     if kind in ("double", "currency", "percent"):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -114,7 +124,9 @@ def from_api(field: FieldDef, value: Any) -> Any:
         except decimal.InvalidOperation:
             raise ValueProblem(name, f"{name}: not a number: {str(value)[:40]}") from None
         if not number.is_finite() or abs(number) >= _MAX_NUMBER:
-            raise ValueProblem(name, f"{name}: number outside the valid range")
+            raise ValueProblem(
+                name, f"{name}: number outside the valid range", "NUMBER_OUTSIDE_VALID_RANGE"
+            )
         return number
     if kind == "date":
         if not isinstance(value, str):

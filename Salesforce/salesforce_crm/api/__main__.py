@@ -1,0 +1,3 @@
+from salesforce_crm.api.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The service's routes: OAuth, the REST API under /services/data, the admin routes."""

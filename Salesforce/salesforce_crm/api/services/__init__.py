@@ -1,0 +1,1 @@
+"""The service functions: every write of the Salesforce service goes through them."""
