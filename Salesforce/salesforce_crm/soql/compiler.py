@@ -178,7 +178,9 @@ class _Compiler:
             key = resolved.relationship.name.lower()
             parent = by_relationship.get(key)
             if parent is None:
-                parent_id = self._column(resolved.sobject, id_field(resolved.sobject), key)
+                parent_id = self._column(
+                    resolved.sobject, id_field(resolved.sobject), resolved.relationship
+                )
                 parent = ParentOutput(resolved.relationship, resolved.sobject, f"p{index}")
                 columns.append(parent_id.label(parent.id_label))
                 by_relationship[key] = parent
@@ -190,12 +192,13 @@ class _Compiler:
         if not self.include_deleted and sobject.deleted_column:
             conditions.append(sobject.table.c[sobject.deleted_column] == false())
         where = and_(true(), *conditions)
+        order_by = self.order(query.order_by, root_id)  # may join parents: before source
         return Plan(
             sobject=sobject,
             count_only=query.count,
             source=self.source,
             where=where,
-            order_by=self.order(query.order_by, root_id),
+            order_by=order_by,
             columns=columns,
             outputs=outputs,
             id_label="_id",
@@ -244,8 +247,7 @@ class _Compiler:
         found = parent.field(parts[1])
         if found is None:
             raise self._no_column(path, parts[1], parent)
-        key = reference.name.lower()
-        return Resolved(found, self._column(parent, found, key), parent, reference)
+        return Resolved(found, self._column(parent, found, reference), parent, reference)
 
     def _no_column(self, path: ast.FieldPath, name: str, sobject: SObjectDef) -> SoqlError:
         return SoqlError(
@@ -262,22 +264,21 @@ class _Compiler:
         )
 
     def _column(
-        self, sobject: SObjectDef, found: FieldDef, relationship: str | None = None
+        self, sobject: SObjectDef, found: FieldDef, reference: FieldDef | None = None
     ) -> ColumnElement[Any]:
         """The column of ``found``: on the object's table, or on the parent's table joined
-        (once, outer) through ``relationship``."""
-        if relationship is None:
+        (once, outer) through the reference field ``reference``."""
+        if reference is None:
             return sobject.table.c[found.column]
-        if relationship not in self.parents:
-            reference = self.root.relationship(relationship)
-            assert reference is not None
+        key = reference.name.lower()
+        if key not in self.parents:
             alias = sobject.table.alias(f"parent_{len(self.parents)}")
             parent_key = alias.c[id_field(sobject).column]
             self.source = self.source.outerjoin(
                 alias, parent_key == self.root.table.c[reference.column]
             )
-            self.parents[relationship] = (sobject, alias)
-        return self.parents[relationship][1].c[found.column]
+            self.parents[key] = (sobject, alias)
+        return self.parents[key][1].c[found.column]
 
     # -- ORDER BY ----------------------------------------------------------------------------
 
