@@ -16,7 +16,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
-
+from salesforce_crm.sobjects import ids
+from salesforce_crm.sobjects.schema import Catalog, FieldDef, SObjectDef
+from salesforce_crm.soql import paging, query_more, run_query
 from sqlalchemy import (
     Boolean,
     Column,
@@ -35,10 +37,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
-
-from salesforce_crm.soql import paging, query_more, run_query
-from salesforce_crm.sobjects import ids
-from salesforce_crm.sobjects.schema import Catalog, FieldDef, SObjectDef
 
 T = TypeVar("T")
 API = "62.0"
@@ -199,8 +197,10 @@ WIDGET = SObjectDef(
 CATALOG = Catalog((ACCOUNT, CONTACT, CASE, WIDGET))
 
 
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
 
 
 def account_id(row: int) -> str:

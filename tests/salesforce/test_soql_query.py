@@ -4,7 +4,10 @@ what comes back (records as Salesforce writes them) and which rows each operator
 from __future__ import annotations
 
 import pytest
-from soql_catalog import API, SoqlDb, account_id, contact_id, names, soql_db  # noqa: F401
+import soql_catalog
+from soql_catalog import API, SoqlDb, account_id, contact_id, names
+
+soql_db = soql_catalog.soql_db  # the fixture, on both engines
 
 
 def test_records_have_attributes_and_fields_in_select_order(soql_db: SoqlDb) -> None:
@@ -38,7 +41,7 @@ def test_parent_fields_nest_under_the_relationship_or_are_null(soql_db: SoqlDb) 
         "SELECT LastName, Account.Name, AccountId, Account.BillingCity FROM Contact ORDER BY Id"
     )
     records = answer["records"]
-    assert [list(r) for r in records][0] == ["attributes", "LastName", "Account", "AccountId"]
+    assert list(records[0]) == ["attributes", "LastName", "Account", "AccountId"]
     assert records[0]["Account"] == {
         "attributes": {
             "type": "Account",
