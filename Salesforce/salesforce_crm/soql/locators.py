@@ -1,6 +1,7 @@
 """Query locators: the cursors behind ``nextRecordsUrl``, one row each in ``query_locators``
 (migration 004). A locator belongs to the user who ran the query and lives 15 minutes after
-its last use; expired ones are deleted lazily, whenever a locator is stored or read."""
+its last use; expired ones are refused at once and deleted lazily, when the next one is
+stored."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,23 +96,26 @@ async def store(
 
 
 async def claim(session: AsyncSession, locator: str, owner_id: str, now: dt.datetime) -> Locator:
-    """The live locator ``locator`` of ``owner_id``, its life extended; the caller commits.
-    Unknown, expired and other users' locators are all the same error: which of them it was is
-    nobody else's business."""
-    await _delete_expired(session, now)
+    """The live locator ``locator`` of ``owner_id``, its life extended (one UPDATE … RETURNING);
+    the caller commits. Unknown, expired and other users' locators are all the same error:
+    which of them it was is nobody else's business."""
     table = QUERY_LOCATORS
     row = (
         await session.execute(
-            select(
+            update(table)
+            .where(
+                table.c.locator == locator,
+                table.c.owner_id == owner_id,
+                table.c.expires_at >= now,
+            )
+            .values(expires_at=now + LIFETIME)
+            .returning(
                 table.c.soql, table.c.include_deleted, table.c.batch_size, table.c.total_size
-            ).where(table.c.locator == locator, table.c.owner_id == owner_id)
+            )
         )
     ).first()
     if row is None:
         raise invalid()
-    await session.execute(
-        update(table).where(table.c.locator == locator).values(expires_at=now + LIFETIME)
-    )
     return Locator(locator, row.soql, bool(row.include_deleted), row.batch_size, row.total_size)
 
 
