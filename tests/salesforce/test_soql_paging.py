@@ -77,15 +77,18 @@ def test_limit_bounds_the_total_across_pages(soql_db: SoqlDb) -> None:
     assert soql_db.query("SELECT Name FROM Account LIMIT 2000")["done"] is True
 
 
-def test_offset_shifts_every_page(soql_db: SoqlDb) -> None:
+def test_a_query_with_offset_answers_one_page_only(soql_db: SoqlDb) -> None:
+    """As Salesforce's: OFFSET queries have no cursor; the next rows need a larger OFFSET."""
     add_accounts(soql_db)
-    first = soql_db.query(
+    answer = soql_db.query(
         "SELECT Name FROM Account WHERE Name LIKE 'Bulk%' ORDER BY Name OFFSET 50",
         batch_size=1000,
     )
-    assert first["totalSize"] == ROWS - 50
-    names = [r["Name"] for page in all_pages(soql_db, first) for r in page["records"]]
-    assert names == [f"Bulk {n:05d}" for n in range(50, ROWS)]
+    assert answer["done"] is True and "nextRecordsUrl" not in answer
+    assert answer["totalSize"] == 1000
+    assert [r["Name"] for r in answer["records"]] == [f"Bulk {n:05d}" for n in range(50, 1050)]
+    answer = soql_db.query("SELECT Name FROM Account ORDER BY Name LIMIT 10 OFFSET 0")
+    assert answer["totalSize"] == 10 and answer["done"] is True
 
 
 def test_query_all_pages_keep_deleted_rows(soql_db: SoqlDb) -> None:

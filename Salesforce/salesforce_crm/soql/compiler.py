@@ -90,6 +90,7 @@ class Plan:
     id_label: str
     limit: int | None
     offset: int
+    has_offset: bool  # the query says OFFSET (even OFFSET 0): one page, no locator
 
     def rows(self, offset: int, limit: int) -> Select[Any]:
         """The statement of ``limit`` rows from ``offset`` (on top of the query's OFFSET)."""
@@ -204,6 +205,7 @@ class _Compiler:
             id_label="_id",
             limit=query.limit,
             offset=query.offset or 0,
+            has_offset=query.offset is not None,
         )
 
     def resolve(self, path: ast.FieldPath) -> Resolved:
@@ -343,7 +345,7 @@ class _Compiler:
         kind = resolved.field.type
         if operator == "LIKE" and kind not in _STRING_TYPES:
             raise self._operator(
-                condition.field, f"invalid operator on {self._type_name(kind)} field: LIKE"
+                condition.field, f"invalid operator on {self._type_name(kind)} field"
             )
         if operator in _RANGE_OPERATORS and kind == "boolean":
             raise self._operator(condition.field, f"invalid operator on boolean field: {operator}")

@@ -62,8 +62,10 @@ async def run_query(
         return {"totalSize": await _total(session, plan), "done": True, "records": []}
     size = min(max(batch_size, MIN_BATCH_SIZE), MAX_BATCH_SIZE)
     wanted = size if plan.limit is None else min(size, plan.limit)
-    # One row more than a page tells whether another page follows without counting.
-    probe = wanted if wanted == plan.limit else wanted + 1
+    # One row more than a page tells whether another page follows without counting. A query
+    # with OFFSET answers one page only, as Salesforce's does (no cursor behind it).
+    last_page = wanted == plan.limit or plan.has_offset
+    probe = wanted if last_page else wanted + 1
     rows = (await session.execute(plan.rows(0, probe))).mappings().all()
     page = rows[:wanted]
     records = [record(plan, catalog, row, api_version) for row in page]
