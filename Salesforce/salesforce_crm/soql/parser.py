@@ -77,6 +77,8 @@ def parse(soql: str) -> ast.Query:
     except VisitError as error:
         if isinstance(error.orig_exc, SoqlError):
             raise error.orig_exc from None
+        if isinstance(error.orig_exc, RecursionError):
+            raise SoqlError("MALFORMED_QUERY", "the query is nested too deeply") from None
         raise
     except RecursionError:
         raise SoqlError("MALFORMED_QUERY", "the query is nested too deeply") from None
@@ -109,7 +111,10 @@ def _unexpected(soql: str, line: int, column: int, token: Token) -> SoqlError:
     if token.type == "$END":
         return SoqlError("MALFORMED_QUERY", "unexpected end of query")
     word = str(token).upper()
-    if word in _UNSUPPORTED_WORDS:
+    following = soql[token.start_pos or 0 :][:200]
+    if word == "(" and re.match(r"\(\s*SELECT\b", following, re.IGNORECASE):
+        text = "subqueries (nested SELECT) are not supported here"
+    elif word in _UNSUPPORTED_WORDS:
         text = f"{_UNSUPPORTED_WORDS[word]} is not supported here"
     elif word == "SELECT":
         text = "subqueries (nested SELECT) are not supported here"
