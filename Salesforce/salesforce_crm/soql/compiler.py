@@ -141,6 +141,9 @@ class _Compiler:
         self.root: SObjectDef
         self.source: FromClause
         self.parents: dict[str, tuple[SObjectDef, FromClause]] = {}
+        #: Under a NOT, a predicate on a null field must be false, not NULL (whose negation
+        #: is NULL again): only there do positive predicates need ``IS NOT NULL``.
+        self.negations = 0
 
     # -- names -------------------------------------------------------------------------------
 
@@ -318,7 +321,11 @@ class _Compiler:
         if isinstance(condition, ast.Or):
             return or_(*(self.condition(operand) for operand in condition.operands))
         if isinstance(condition, ast.Not):
-            return not_(self.condition(condition.operand))
+            self.negations += 1
+            try:
+                return not_(self.condition(condition.operand))
+            finally:
+                self.negations -= 1
         resolved = self.resolve(condition.field)
         if not resolved.field.filterable:
             raise SoqlError(
@@ -352,7 +359,12 @@ class _Compiler:
         matched = self.positive(resolved, condition.field, operator, value)
         if operator == "!=":
             return or_(column.is_(None), not_(matched))
-        return and_(column.is_not(None), matched)
+        return self._not_null(column, matched)
+
+    def _not_null(
+        self, column: ColumnElement[Any], matched: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        return and_(column.is_not(None), matched) if self.negations else matched
 
     def in_list(self, resolved: Resolved, condition: ast.InList) -> ColumnElement[bool]:
         column = resolved.column
@@ -364,7 +376,12 @@ class _Compiler:
         elif kind in _STRING_TYPES:
             texts = [self._string(condition.field, resolved.field, v) for v in values]
             matched = func.lower(column).in_([func.lower(literal(t)) for t in texts])
-        elif kind in ("date", "datetime") or kind == "boolean":
+        elif kind in ("date", "datetime") and not any(
+            isinstance(v, ast.DateLiteral) for v in values
+        ):
+            compared = self._date_column(resolved)
+            matched = compared.in_([self._date_value(resolved, condition.field, v) for v in values])
+        elif kind in ("date", "datetime", "boolean"):
             matched = or_(*(self.positive(resolved, condition.field, "=", v) for v in values))
         elif kind in ("id", "reference"):
             expected = self._expected_prefix(resolved)
@@ -378,7 +395,7 @@ class _Compiler:
             if has_null:
                 return and_(column.is_not(None), not_(matched))
             return or_(column.is_(None), not_(matched))
-        found = and_(column.is_not(None), matched)
+        found = self._not_null(column, matched)
         return or_(column.is_(None), found) if has_null else found
 
     def positive(
@@ -445,11 +462,17 @@ class _Compiler:
                 ">=": lambda: column >= start,
             }
             return ranges[symbol]()
-        if is_datetime and isinstance(value, ast.DateTimeValue):
-            return _compare(column, symbol, self._bind_datetime(resolved, value.value))
-        if not is_datetime and isinstance(value, ast.DateValue):
-            return _compare(column, symbol, literal(value.value, resolved.column.type))
-        raise self._type(path, target, quoted=isinstance(value, ast.StringValue))
+        return _compare(column, symbol, self._date_value(resolved, path, value))
+
+    def _date_value(
+        self, resolved: Resolved, path: ast.FieldPath, value: ast.Value
+    ) -> ColumnElement[Any]:
+        """The bound value of a date or date-time literal on its field."""
+        if resolved.field.type == "datetime" and isinstance(value, ast.DateTimeValue):
+            return self._bind_datetime(resolved, value.value)
+        if resolved.field.type == "date" and isinstance(value, ast.DateValue):
+            return literal(value.value, resolved.column.type)
+        raise self._type(path, resolved.field, quoted=isinstance(value, ast.StringValue))
 
     def _date_column(self, resolved: Resolved) -> ColumnElement[Any]:
         """SQLite keeps date-times as text in more than one form (``2026-12-08 03:13:26`` from

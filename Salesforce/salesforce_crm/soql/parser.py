@@ -31,8 +31,12 @@ MAX_NUMBER_DIGITS = 18
 #: databases cap those at about 32,000 per statement).
 MAX_IN_LIST = 1_000
 MAX_LITERALS = 10_000
-#: How deep parentheses and NOTs may nest.
+#: How deep parentheses and NOTs may nest, and how many conditions WHERE may hold (SQLite
+#: refuses expressions more than 1,000 levels deep, and a chain of ANDs is that deep).
 MAX_DEPTH = 50
+MAX_CONDITIONS = 300
+#: Salesforce's limit on ORDER BY.
+MAX_ORDER_BY = 32
 
 #: Words of SOQL that this service does not answer, and how to name them in the error.
 _UNSUPPORTED_WORDS = {
@@ -129,11 +133,18 @@ def _check_shape(query: ast.Query) -> None:
     """Limits that keep every query within what the databases bind and nest."""
     if query.limit is not None and query.limit > MAX_LIMIT:
         raise SoqlError("MALFORMED_QUERY", f"LIMIT must be at most {MAX_LIMIT:,}")
+    if len(query.order_by) > MAX_ORDER_BY:
+        raise SoqlError("MALFORMED_QUERY", f"ORDER BY can list at most {MAX_ORDER_BY} fields")
     if query.where is not None:
         literals = _count_literals(query.where, 0)
         if literals > MAX_LITERALS:
             raise SoqlError(
                 "MALFORMED_QUERY", f"the query has more than {MAX_LITERALS:,} values in WHERE"
+            )
+        if _count_conditions(query.where) > MAX_CONDITIONS:
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                f"WHERE can hold at most {MAX_CONDITIONS} conditions (use IN for lists)",
             )
 
 
@@ -147,6 +158,18 @@ def _count_literals(condition: ast.Condition, depth: int) -> int:
     if isinstance(condition, ast.Not):
         return _count_literals(condition.operand, depth + 1)
     return sum(_count_literals(operand, depth + 1) for operand in condition.operands)
+
+
+def _count_conditions(condition: ast.Condition) -> int:
+    """Comparisons, an IN list counting once (one SQL IN), except for relative date literals
+    in it: each is a range of its own."""
+    if isinstance(condition, ast.Comparison):
+        return 1
+    if isinstance(condition, ast.InList):
+        return max(1, sum(isinstance(v, ast.DateLiteral) for v in condition.values))
+    if isinstance(condition, ast.Not):
+        return _count_conditions(condition.operand)
+    return sum(_count_conditions(operand) for operand in condition.operands)
 
 
 def decode_string(raw: str, *, like: bool = False) -> str:
