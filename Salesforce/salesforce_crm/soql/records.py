@@ -15,43 +15,51 @@ from salesforce_crm.sobjects.values import to_api
 from salesforce_crm.soql.compiler import ParentOutput, Plan
 
 
-def attributes(sobject: SObjectDef, row_id: int, api_version: str) -> dict[str, str]:
-    record_id = ids.encode(sobject.key_prefix, row_id)
+def _attributes(sobject: SObjectDef, record_id: str, api_version: str) -> dict[str, str]:
     return {
         "type": sobject.name,
         "url": f"/services/data/v{api_version}/sobjects/{sobject.name}/{record_id}",
     }
 
 
-def _value(catalog: Catalog, sobject: SObjectDef, target: FieldDef, stored: Any) -> Any:
-    if target.type == "id":
-        return to_api(target, stored, sobject.key_prefix)
-    if target.type == "reference":
-        referred = catalog.get(target.reference_to or "")
-        return to_api(target, stored, referred.key_prefix if referred else None)
-    return to_api(target, stored)
+def _fields(
+    catalog: Catalog,
+    sobject: SObjectDef,
+    record_id: str,
+    fields: list[tuple[FieldDef, str]],
+    row: RowMapping,
+    out: dict[str, Any],
+) -> None:
+    for target, label in fields:
+        if target.type == "id":
+            out[target.name] = record_id  # encoded once per row: the url has it already
+        elif target.type == "reference":
+            referred = catalog.get(target.reference_to or "")
+            out[target.name] = to_api(target, row[label], referred.key_prefix if referred else None)
+        else:
+            out[target.name] = to_api(target, row[label])
 
 
 def record(plan: Plan, catalog: Catalog, row: RowMapping, api_version: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"attributes": attributes(plan.sobject, row[plan.id_label], api_version)}
+    sobject = plan.sobject
+    record_id = ids.encode(sobject.key_prefix, row[plan.id_label])
+    out: dict[str, Any] = {"attributes": _attributes(sobject, record_id, api_version)}
     for output in plan.outputs:
         if isinstance(output, ParentOutput):
-            out[output.reference.relationship_name or output.reference.name] = _parent(
-                output, catalog, row, api_version
-            )
+            key = output.reference.relationship_name or output.reference.name
+            out[key] = _parent(output, catalog, row, api_version)
         else:
-            target, label = output
-            out[target.name] = _value(catalog, plan.sobject, target, row[label])
+            _fields(catalog, sobject, record_id, [output], row, out)
     return out
 
 
 def _parent(
     output: ParentOutput, catalog: Catalog, row: RowMapping, api_version: str
 ) -> dict[str, Any] | None:
-    parent_id = row[output.id_label]
-    if parent_id is None:
+    parent_key = row[output.id_label]
+    if parent_key is None:
         return None
-    nested: dict[str, Any] = {"attributes": attributes(output.sobject, parent_id, api_version)}
-    for target, label in output.fields:
-        nested[target.name] = _value(catalog, output.sobject, target, row[label])
+    parent_id = ids.encode(output.sobject.key_prefix, parent_key)
+    nested: dict[str, Any] = {"attributes": _attributes(output.sobject, parent_id, api_version)}
+    _fields(catalog, output.sobject, parent_id, output.fields, row, nested)
     return nested
