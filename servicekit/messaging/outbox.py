@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from servicekit.domain import Unavailable
 from servicekit.messaging.envelope import DeliveryOutcome, Message
@@ -34,9 +36,9 @@ _WAKEUPS: set[asyncio.Event] = set()
 
 
 def wake_relays() -> None:
-    """Call after committing a transaction that wrote outbox rows."""
-    for event in list(_WAKEUPS):
-        event.set()
+    """Wakes this process's relays (done after every commit that wrote messages)."""
+    for wakeup in list(_WAKEUPS):
+        wakeup.set()
 
 
 def register_wakeup(event: asyncio.Event) -> None:
@@ -76,6 +78,21 @@ class MessagingSpec:
 
 #: The key of the service's outbox in a write session's ``info``.
 SESSION_OUTBOX = "outbox"
+#: Set in a session's ``info`` when its transaction wrote a message.
+_WROTE = "outbox_wrote"
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    """A committed transaction that wrote messages wakes this process's relays at once,
+    whichever route or rule wrote them."""
+    if session.info.pop(_WROTE, False):
+        wake_relays()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def outbox_of(session: AsyncSession) -> Outbox:
@@ -109,6 +126,41 @@ class Outbox:
         self.keys = keys
         self.setting = setting
 
+    def can_send(self, topic: str) -> bool:
+        """Whether a message on ``topic`` could travel: declared, and a hop key shared with
+        its destination (for a rule that sends only when its flow is switched on)."""
+        declared = self.routes.sends.get(topic)
+        return declared is not None and self.keys(declared.to) is not None
+
+    def send_sync(
+        self, session: Session, topic: str, correlation_id: str, payload: Mapping[str, Any]
+    ) -> str:
+        """:meth:`send` from a synchronous session event (a ``before_commit`` hook: the
+        message is written as the transaction commits). Returns the message id."""
+        row = self._row(topic, correlation_id, payload)
+        session.execute(self.table.insert().values(**row))
+        session.info[_WROTE] = True
+        message_id: str = row["message_id"]
+        return message_id
+
+    def _row(self, topic: str, correlation_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        declared = self.routes.sends.get(topic)
+        if declared is None:
+            raise UndeclaredTopic(f"{self.service} declares no flow that sends {topic!r}")
+        if self.keys(declared.to) is None:
+            raise Unavailable(
+                f"messaging to {declared.to} is not configured on this service "
+                f"(set {self.setting}): nothing was changed"
+            )
+        return {
+            "message_id": str(uuid.uuid4()),
+            "topic": topic,
+            "destination": declared.to,
+            "correlation_id": correlation_id,
+            "payload": dict(payload),
+            "next_attempt_at": dt.datetime.now(dt.UTC),
+        }
+
     async def send(
         self,
         session: AsyncSession,
@@ -119,23 +171,8 @@ class Outbox:
     ) -> str:
         """Adds the message to ``session``'s transaction; the caller commits (and then calls
         :func:`wake_relays`). Returns the message id."""
-        declared = self.routes.sends.get(topic)
-        if declared is None:
-            raise UndeclaredTopic(f"{self.service} declares no flow that sends {topic!r}")
-        if self.keys(declared.to) is None:
-            raise Unavailable(
-                f"messaging to {declared.to} is not configured on this service "
-                f"(set {self.setting}): nothing was changed"
-            )
-        message_id = str(uuid.uuid4())
-        await session.execute(
-            self.table.insert().values(
-                message_id=message_id,
-                topic=topic,
-                destination=declared.to,
-                correlation_id=correlation_id,
-                payload=dict(payload),
-                next_attempt_at=dt.datetime.now(dt.UTC),
-            )
-        )
+        row = self._row(topic, correlation_id, payload)
+        await session.execute(self.table.insert().values(**row))
+        session.info[_WROTE] = True
+        message_id: str = row["message_id"]
         return message_id

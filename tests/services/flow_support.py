@@ -1,12 +1,13 @@
-"""The three services as real uvicorn processes wired for the password-reset flow: one hop
-secret, each replica told where the others listen, and the means to stop, kill (SIGKILL) and
-restart any of them on its port. Used by the flow's end-to-end tests and by bench/flows.py.
+"""The services as real uvicorn processes wired for the cross-app flows: a hop key per pair,
+each replica told where the others listen, and the means to stop, kill (SIGKILL) and restart
+any of them on its port. Used by the flows' end-to-end tests and by bench/flows.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import httpx
 from services_support import (
     APPS,
     PROCESS_LOGS,
+    AppUnderTest,
     Credentials,
     ServiceProcess,
     free_port,
@@ -46,6 +48,23 @@ TEST_RELAY_ENV = {
     "RELAY_MAX_ATTEMPTS": "1000",
 }
 SERVICE_ORDER = ("sap", "mulesoft", "servicenow")
+#: Salesforce in a cluster: not one of APPS (its API is Salesforce's, not the /api/auth and
+#: /api/users the common tests exercise); signed in through its OAuth token endpoint.
+SALESFORCE = AppUnderTest(
+    name="salesforce",
+    module="salesforce_crm.api",
+    env_prefix="SALESFORCE_",
+    url_env="SALESFORCE_DATABASE_URL",
+    roles=("System Administrator",),
+    admin_login="admin@example.com",
+    user_body=lambda login, password, role: {},
+    login_for=lambda role: "",
+    service_keys=False,
+)
+FLOW_APPS = {**APPS, "salesforce": SALESFORCE}
+#: The services of the CRM work-order flow (and of the password reset).
+WORK_ORDER_SERVICES = ("sap", "mulesoft", "salesforce", "servicenow")
+SALESFORCE_API = "/services/data/v62.0"
 
 
 class FlowCluster:
@@ -58,7 +77,9 @@ class FlowCluster:
         replicas: int = 1,
         relay_env: dict[str, str] | None = None,
         pool_size: int | None = None,
+        services: tuple[str, ...] = SERVICE_ORDER,
     ):
+        self.services = services
         self.urls = urls
         self.folder = folder
         self.replicas = replicas
@@ -67,11 +88,16 @@ class FlowCluster:
         #: One hop key per pair of services, as in production: none is shared by all.
         self.pair_keys = {
             frozenset({a, b}): issued(secrets.token_urlsafe(48))
-            for i, a in enumerate(SERVICE_ORDER)
-            for b in SERVICE_ORDER[i + 1 :]
+            for i, a in enumerate(services)
+            for b in services[i + 1 :]
         }
-        self.credentials = {name: Credentials() for name in SERVICE_ORDER}
-        self.ports = {name: [free_port() for _ in range(replicas)] for name in SERVICE_ORDER}
+        self.credentials = {name: Credentials() for name in services}
+        self.ports = {name: [free_port() for _ in range(replicas)] for name in services}
+        #: Salesforce's connected app (client id and secret) for its OAuth token endpoint.
+        self.salesforce_client = (
+            f"3MVG9flow{secrets.token_hex(8)}",
+            issued(secrets.token_hex(24)),
+        )
         self.running: dict[tuple[str, int], ServiceProcess] = {}
         self.clients: dict[str, httpx.Client] = {}
         self.admin: dict[str, dict[str, str]] = {}
@@ -89,13 +115,17 @@ class FlowCluster:
         )
 
     def env(self, name: str, index: int, **overrides: str) -> dict[str, str]:
-        app = APPS[name]
+        app = FLOW_APPS[name]
         port = self.ports[name][index]
         env = service_env(app, self.urls[name], port, self.credentials[name])
         p = app.env_prefix
         env[f"{p}HOP_SECRETS"] = ",".join(
-            f"{peer}={self.pair_key(name, peer)}" for peer in SERVICE_ORDER if peer != name
+            f"{peer}={self.pair_key(name, peer)}" for peer in self.services if peer != name
         )
+        if name == "salesforce":
+            env[f"{p}BOOTSTRAP_CLIENT_ID"], env[f"{p}BOOTSTRAP_CLIENT_SECRET"] = (
+                self.salesforce_client
+            )
         env[f"{p}PEERS"] = self.peers(index)
         if self.pool_size:
             env[f"{p}POOL_SIZE"] = str(self.pool_size)
@@ -104,7 +134,7 @@ class FlowCluster:
         return env
 
     def start(self, name: str, index: int = 0, wait: bool = True, **overrides: str) -> None:
-        app = APPS[name]
+        app = FLOW_APPS[name]
         port = self.ports[name][index]
         log = self.folder / f"{name}-{index}-{secrets.token_hex(3)}.log"
         with log.open("wb") as sink:
@@ -136,15 +166,22 @@ class FlowCluster:
         PROCESS_LOGS.append(handle.output())
 
     def start_all(self) -> None:
-        for name in SERVICE_ORDER:
-            migrate(APPS[name], self.urls[name])
-        for name in SERVICE_ORDER:
+        for name in self.services:
+            if name == "salesforce":
+                migrate_salesforce(self.urls[name])
+            else:
+                migrate(APPS[name], self.urls[name])
+        for name in self.services:
             for index in range(self.replicas):
                 self.start(name, index, wait=False)
         for handle in list(self.running.values()):
             wait_healthy(handle)
-        for name in SERVICE_ORDER:
-            self.admin[name] = self.login(name, APPS[name].admin_login, self.admin_password(name))
+        for name in self.services:
+            if name == "salesforce":
+                self.admin[name] = self.salesforce_login()
+            else:
+                app = APPS[name]
+                self.admin[name] = self.login(name, app.admin_login, self.admin_password(name))
 
     def close(self) -> None:
         for client in self.clients.values():
@@ -169,6 +206,35 @@ class FlowCluster:
         response = self.clients[key].request(method, path, **kwargs)
         record(response)
         return response
+
+    def salesforce_login(self) -> dict[str, str]:
+        """A System Administrator's Bearer token, by the OAuth password grant."""
+        client_id, client_secret = self.salesforce_client
+        response = self.call(
+            "salesforce",
+            "POST",
+            "/services/oauth2/token",
+            data={
+                "grant_type": "password",
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "username": SALESFORCE.admin_login,
+                "password": self.admin_password("salesforce"),
+            },
+        )
+        assert response.status_code == 200, response.text
+        token = issued(response.json()["access_token"])
+        return {"Authorization": f"Bearer {token}"}
+
+    def salesforce(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A call to Salesforce's REST API as its administrator."""
+        return self.call(
+            "salesforce",
+            method,
+            SALESFORCE_API + path,
+            headers=self.admin["salesforce"],
+            **kwargs,
+        )
 
     def admin_password(self, name: str) -> str:
         return self.credentials[name].admin_password
@@ -275,6 +341,21 @@ class FlowCluster:
         }
 
 
+def migrate_salesforce(url: URL) -> None:
+    """Salesforce's SQL migrations to head, through netapps as a user runs them."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    env["SALESFORCE_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("netapps")), "migrate", "salesforce"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def wait_for(
     what: str, check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.1
 ) -> Any:
@@ -359,7 +440,7 @@ async def drive_resets(
     replicas = cluster.replicas
     clients = {
         (name, i): httpx.AsyncClient(base_url=cluster.base_url(name, i), timeout=60)
-        for name in SERVICE_ORDER
+        for name in cluster.services
         for i in range(replicas)
     }
     seen = ManyResets()

@@ -290,7 +290,12 @@ HASH_SHAPES = re.compile(r"\$argon2(id|i|d)\$|\$scrypt\$|\$2[aby]\$")
 #: A bearer token (a JWT) has this shape.
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.")
 #: Responses that hand out a secret once, by design: sign-in (tokens) and a new API key.
-HANDS_OUT = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"), ("POST", "/api/api-keys")}
+HANDS_OUT = {
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/refresh"),
+    ("POST", "/api/api-keys"),
+    ("POST", "/services/oauth2/token"),  # Salesforce's OAuth token endpoint
+}
 #: ... and SAP's password reset, which shows the temporary password to the administrator.
 HANDS_OUT_PATHS = re.compile(r"^/api/password-resets/[^/]+/reset$")
 

@@ -13,6 +13,7 @@ from servicekit.messaging.flows import FlowDeclarationError, FlowPart, Receive, 
 SERVICES = {
     "sap": "sap_clone.api.main",
     "mulesoft": "integration_platform.api.main",
+    "salesforce": "salesforce_crm.api.main",
     "servicenow": "servicenow.api.main",
 }
 

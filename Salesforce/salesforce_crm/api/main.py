@@ -7,9 +7,12 @@ from fastapi import FastAPI
 from salesforce_crm.api import errors
 from salesforce_crm.api.routers import admin, composite, oauth, query, sobjects
 from salesforce_crm.api.services import accounts
+from salesforce_crm.api.services.actors import ADMIN
 from salesforce_crm.api.settings import SalesforceSettings
-from salesforce_crm.models import METADATA
+from salesforce_crm.flows import PARTS
+from salesforce_crm.models import MESSAGING, METADATA
 from servicekit.db import Database
+from servicekit.messaging.outbox import MessagingSpec
 from servicekit.runner import serve
 from servicekit.service import ServiceSpec
 from servicekit.service import create_app as create_service_app
@@ -58,6 +61,7 @@ SPEC = ServiceSpec(
     ],
     bootstrap=bootstrap,
     configure=configure,
+    messaging=MessagingSpec(tables=MESSAGING, parts=PARTS, admin_roles=(ADMIN,)),
 )
 
 

@@ -216,4 +216,20 @@ work_order_line_items = Table(
     *_timestamps(),
 )
 
+#: The CRM work-order flow's state per WorkOrder (009): the newest SAP status applied.
+work_order_sap_sync = Table(
+    "work_order_sap_sync",
+    METADATA,
+    Column(
+        "work_order_id",
+        Integer,
+        ForeignKey("work_orders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("sap_sequence", Integer, nullable=False, server_default=text("0")),
+    Column("updated_at", UTCDateTime, nullable=False, server_default=utc_now()),
+    CheckConstraint("sap_sequence >= 0", name="sap_sequence"),
+)
+
 MESSAGING = define_messaging_tables(METADATA)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sap_clone.flows import password_reset
+from sap_clone.flows import crm_work_order, password_reset
 from servicekit.messaging.flows import FlowPart
 
-PARTS: tuple[FlowPart, ...] = (password_reset.PART,)
+PARTS: tuple[FlowPart, ...] = (password_reset.PART, crm_work_order.PART)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appdb.types import UTCDateTime, choice, utc_now
@@ -36,7 +44,10 @@ WORK_ORDER_PRIORITIES = ("low", "medium", "high", "urgent")
 
 class CrmWorkOrder(Base):
     __tablename__ = "crm_work_orders"
-    __table_args__ = ({"schema": "pm"},)
+    __table_args__ = (
+        Index("ux_crm_work_orders_correlation_id", "correlation_id", unique=True),
+        {"schema": "pm"},
+    )
 
     work_order_id: Mapped[str] = key_column()
     #: The CRM's own id of the case / work order (one SAP work order per CRM record).
@@ -72,6 +83,9 @@ class CrmWorkOrder(Base):
     )
     requested_by: Mapped[str | None] = mapped_column(String(USER_LENGTH))
     assigned_to: Mapped[str | None] = mapped_column(String(USER_LENGTH), index=True)
+    #: The CRM work-order flow's correlation id (015): SAP's status messages go under it;
+    #: None for an order opened by hand, which belongs to no flow.
+    correlation_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()
 

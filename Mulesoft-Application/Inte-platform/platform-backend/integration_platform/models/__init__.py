@@ -4,7 +4,13 @@ from .accounts import ApiKey, User
 from .base import Base
 from .integrations import ApiEndpoint, Connector, Integration, IntegrationLog
 from .messaging import MESSAGING
-from .workflows import FlowRun, PasswordResetTicket, SalesforceCase, UserCreationApproval
+from .workflows import (
+    FlowRun,
+    PasswordResetTicket,
+    SalesforceCase,
+    UserCreationApproval,
+    WorkOrderFlow,
+)
 
 __all__ = [
     "MESSAGING",
@@ -19,4 +25,5 @@ __all__ = [
     "SalesforceCase",
     "User",
     "UserCreationApproval",
+    "WorkOrderFlow",
 ]

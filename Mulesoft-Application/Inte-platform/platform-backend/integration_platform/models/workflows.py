@@ -93,6 +93,32 @@ class UserCreationApproval(Base):
     updated_at: Mapped[dt.datetime] = updated_at()
 
 
+class WorkOrderFlow(Base):
+    """A CRM work order carried from Salesforce into SAP, and its status back: its keys in
+    both systems, the newest SAP status applied (sap_sequence: SAP numbers its status
+    changes, so one delivered late never overwrites a newer one) and the newest written back
+    to Salesforce."""
+
+    __tablename__ = "work_order_flows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correlation_id: Mapped[str] = mapped_column(String(100), unique=True)
+    salesforce_work_order_id: Mapped[str] = mapped_column(String(18), index=True)
+    work_order_number: Mapped[str | None] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    sap_work_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    sap_status: Mapped[str | None] = mapped_column(String(50))
+    salesforce_status: Mapped[str | None] = mapped_column(String(40))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    sap_sequence: Mapped[int] = counter()
+    salesforce_sequence: Mapped[int] = counter()
+    history: Mapped[list[Any]] = mapped_column(
+        Document, default=list, server_default=json_default("[]")
+    )
+    created_at: Mapped[dt.datetime] = created_at()
+    updated_at: Mapped[dt.datetime] = updated_at()
+
+
 FLOW_RUN_STATUSES = ("received", "running", "succeeded", "failed", "dead")
 
 

@@ -12,6 +12,7 @@ from sap_clone.api.deps import FiUser, ReadSession, WriteSession
 from sap_clone.api.fi_schemas import ApprovalOut, ApproveBody, Decision, RejectBody
 from sap_clone.api.fields import KeyPath
 from sap_clone.api.services import approvals, work_orders
+from servicekit.messaging.outbox import wake_relays
 from servicekit.schemas import Limit, Offset
 
 router = APIRouter(prefix="/api/fi/approvals", tags=["fi"])
@@ -49,6 +50,7 @@ async def approve(
     )
     out = ApprovalOut.model_validate(approval)
     await session.commit()
+    wake_relays()  # a work order's status change may have a message to send
     return out
 
 
@@ -61,4 +63,5 @@ async def reject(
     )
     out = ApprovalOut.model_validate(approval)
     await session.commit()
+    wake_relays()  # a work order's status change may have a message to send
     return out

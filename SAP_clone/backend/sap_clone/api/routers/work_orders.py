@@ -21,6 +21,7 @@ from sap_clone.api.work_order_schemas import (
 )
 from sap_clone.models.work_orders import CrmWorkOrder
 from servicekit.auth import Principal
+from servicekit.messaging.outbox import wake_relays
 from servicekit.schemas import Limit, Offset
 
 router = APIRouter(prefix="/api/pm/work-orders", tags=["pm"])
@@ -67,6 +68,7 @@ def _transition_route(name: str, move: Transition) -> None:
         await move(session, work_order_id, principal, body.note if body else None)
         out = WorkOrderDetail.model_validate(await work_orders.get_order(session, work_order_id))
         await session.commit()
+        wake_relays()  # a work order's status change may have a message to send
         return out
 
     router.add_api_route(

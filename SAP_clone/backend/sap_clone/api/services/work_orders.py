@@ -174,6 +174,10 @@ async def open_from_crm(
     short, FI gets an approval for the shortage (priced with the lines' ``unit_price``:
     shortage x price summed, a line without a price counting 0) and a Finance_Approval
     ticket, and the order is ``purchase_requested``.
+
+    ``correlation_id``: the CRM work-order flow's, kept on the order so that every later
+    status change is sent under it (none: an order outside the flow, whose changes send
+    nothing).
     """
     require_role(actor, OPEN_ROLES, "open work orders from the CRM")
     _check_request(crm_reference_id, payload)
@@ -199,6 +203,7 @@ async def open_from_crm(
         asset_id=payload.asset_id,
         requested_by=payload.requested_by,
         assigned_to=payload.assigned_to,
+        correlation_id=correlation_id,
         created_at=now,
         updated_at=now,
     )

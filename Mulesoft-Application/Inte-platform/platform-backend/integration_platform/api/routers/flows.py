@@ -8,19 +8,34 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from integration_platform.api.deps import ADMIN, Reader
 from integration_platform.flows import MESSAGING_SPEC
+from integration_platform.flows.crm_work_order import flow_of
 from integration_platform.flows.password_reset import reset_of
 from integration_platform.flows.runs import log_hop, now, run_of
-from integration_platform.models import MESSAGING, FlowRun, PasswordResetTicket
+from integration_platform.models import MESSAGING, FlowRun, PasswordResetTicket, WorkOrderFlow
 from integration_platform.models.workflows import FLOW_RUN_STATUSES
 from servicekit.auth import Principal, allow
 from servicekit.db import ReadSession, database_of
 from servicekit.errors import conflict, not_found
 from servicekit.messaging.admin import replay_messages
 from servicekit.messaging.outbox import wake_relays
+
+
+class WorkOrderOut(BaseModel):
+    salesforce_work_order_id: str
+    work_order_number: str | None
+    subject: str | None
+    sap_work_order_id: str | None
+    sap_status: str | None
+    salesforce_status: str | None
+    status_reason: str | None
+    #: The newest SAP status applied, and the newest Salesforce accepted (SAP's numbering).
+    sap_sequence: int
+    salesforce_sequence: int
+    history: list[Any]
 
 
 class FlowRunOut(BaseModel):
@@ -40,9 +55,13 @@ class FlowRunOut(BaseModel):
     servicenow_ticket_id: str | None = None
     servicenow_updated: bool | None = None
     history: list[Any] | None = None
+    #: The work order's state (CRM work-order runs).
+    work_order: WorkOrderOut | None = None
 
 
-def _run_out(run: FlowRun, ticket: PasswordResetTicket | None) -> FlowRunOut:
+def _run_out(
+    run: FlowRun, ticket: PasswordResetTicket | None, work_order: WorkOrderFlow | None = None
+) -> FlowRunOut:
     out = FlowRunOut(**{k: getattr(run, k) for k in FlowRunOut.model_fields if hasattr(run, k)})
     if ticket is not None:
         out.reset_status = ticket.status
@@ -51,7 +70,23 @@ def _run_out(run: FlowRun, ticket: PasswordResetTicket | None) -> FlowRunOut:
         out.servicenow_ticket_id = ticket.servicenow_ticket_id
         out.servicenow_updated = ticket.servicenow_updated
         out.history = ticket.history
+    if work_order is not None:
+        out.work_order = WorkOrderOut(
+            **{k: getattr(work_order, k) for k in WorkOrderOut.model_fields}
+        )
+        out.history = work_order.history
     return out
+
+
+def _runs() -> Select[FlowRun, PasswordResetTicket, WorkOrderFlow]:
+    """Runs with what each flow keeps of them (none of a flow's rows for another's runs)."""
+    return (
+        select(FlowRun, PasswordResetTicket, WorkOrderFlow)
+        .outerjoin(
+            PasswordResetTicket, PasswordResetTicket.correlation_id == FlowRun.correlation_id
+        )
+        .outerjoin(WorkOrderFlow, WorkOrderFlow.correlation_id == FlowRun.correlation_id)
+    )
 
 
 router = APIRouter(prefix="/api/flows/runs", tags=["flow runs"])
@@ -66,31 +101,22 @@ async def list_runs(
     status: Literal[FLOW_RUN_STATUSES] | None = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[FlowRunOut]:
-    query = select(FlowRun, PasswordResetTicket).outerjoin(
-        PasswordResetTicket, PasswordResetTicket.correlation_id == FlowRun.correlation_id
-    )
+    query = _runs()
     if correlation_id:
         query = query.where(FlowRun.correlation_id == correlation_id)
     if status:
         query = query.where(FlowRun.status == status)
     rows = await session.execute(query.order_by(FlowRun.id.desc()).limit(limit))
-    return [_run_out(run, ticket) for run, ticket in rows.all()]
+    return [_run_out(run, ticket, order) for run, ticket, order in rows.all()]
 
 
-@router.get("/{correlation_id}", summary="One flow run and its reset ticket")
+@router.get("/{correlation_id}", summary="One flow run, with its reset ticket or work order")
 async def get_run(correlation_id: str, session: ReadSession, _: Reader) -> FlowRunOut:
-    row = (
-        await session.execute(
-            select(FlowRun, PasswordResetTicket)
-            .outerjoin(
-                PasswordResetTicket, PasswordResetTicket.correlation_id == FlowRun.correlation_id
-            )
-            .where(FlowRun.correlation_id == correlation_id)
-        )
-    ).one_or_none()
+    query = _runs().where(FlowRun.correlation_id == correlation_id)
+    row = (await session.execute(query)).one_or_none()
     if row is None:
         raise not_found(f"flow run {correlation_id}")
-    return _run_out(row[0], row[1])
+    return _run_out(row[0], row[1], row[2])
 
 
 @router.post("/{correlation_id}/replay", summary="Deliver a dead run's messages again")
@@ -114,6 +140,7 @@ async def replay_run(correlation_id: str, request: Request, admin: AdminOnly) ->
         )
         await session.commit()
         ticket = await reset_of(session, correlation_id)
-        out = _run_out(run, ticket)
+        order = await flow_of(session, correlation_id)
+        out = _run_out(run, ticket, order)
     wake_relays()
     return out

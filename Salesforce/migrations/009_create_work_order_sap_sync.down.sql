@@ -1,0 +1,3 @@
+-- 009 create work order sap sync: undo.
+
+DROP TABLE work_order_sap_sync;
