@@ -326,3 +326,15 @@ def test_database_rules_are_400s_in_composite_savepoints_too(sf: RunningSalesfor
     assert answer[0]["httpStatusCode"] == 400
     assert answer[0]["body"][0]["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
     assert answer[1]["httpStatusCode"] == 201
+
+
+def test_a_record_read_back_can_be_sent_again(sf: RunningSalesforce) -> None:
+    order = create(sf, "WorkOrder", {"Subject": "round trip"})
+    same = {"Id": order[:15], "Subject": "changed"}
+    assert (
+        sf.client.patch(f"{SOBJECTS}/WorkOrder/{order}", json=same, headers=sf.admin).status_code
+        == 204
+    )
+    other = create(sf, "WorkOrder", {"Subject": "other"})
+    moved = sf.client.patch(f"{SOBJECTS}/WorkOrder/{order}", json={"Id": other}, headers=sf.admin)
+    assert error_code(moved, 400) == "INVALID_FIELD_FOR_INSERT_UPDATE"

@@ -29,7 +29,7 @@ from salesforce_crm.sobjects import ids
 from salesforce_crm.sobjects.catalog import CATALOG, EXTRAS
 from salesforce_crm.sobjects.schema import Catalog, FieldDef, SObjectDef
 from salesforce_crm.sobjects.values import INT_MAX, from_api, to_api
-from servicekit.domain import Conflict, DomainError, Forbidden, Invalid, NotFound
+from servicekit.domain import DomainError, Forbidden, Invalid, NotFound
 
 
 class MultipleMatches(DomainError):
@@ -443,7 +443,6 @@ async def count_live(session: AsyncSession, obj: SObjectDef) -> int:
 
 
 __all__ = [
-    "Conflict",
     "MultipleMatches",
     "UpsertResult",
     "api_values",
