@@ -191,12 +191,18 @@ def test_composite_without_all_or_none_keeps_what_succeeded(sf: RunningSalesforc
                     "url": f"{SOBJECTS}/Account/@{{bad.id}}",
                     "referenceId": "refers_to_failed",
                 },
+                {
+                    "method": "GET",
+                    "url": f"{SOBJECTS}/Account/describe",
+                    "referenceId": "describe",
+                },
             ],
         },
         headers=sf.admin,
     )
     assert answer.status_code == 200, answer.text
-    ok, bad, dependent = answer.json()["compositeResponse"]
+    ok, bad, dependent, described = answer.json()["compositeResponse"]
+    assert described["httpStatusCode"] == 200 and described["body"]["keyPrefix"] == "001"
     assert ok["httpStatusCode"] == 201 and ok["httpHeaders"]["Location"].endswith(ok["body"]["id"])
     assert bad["httpStatusCode"] == 400 and bad["body"][0]["errorCode"] == "REQUIRED_FIELD_MISSING"
     assert dependent["httpStatusCode"] == 400
