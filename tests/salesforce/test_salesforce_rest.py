@@ -240,6 +240,7 @@ def test_bad_bodies_get_salesforce_errors(sf: RunningSalesforce) -> None:
         b'{"Name": "\\ud800"}',
         b"[" * 100_000,
         b'{"Name": NaN}',
+        b'{"Name": ' + b"[" * 500 + b"]" * 500 + b"}",
     ):
         response = sf.client.post(post, content=raw, headers=headers)
         assert response.status_code == 400, (raw[:20], response.text)
