@@ -345,3 +345,17 @@ def test_a_record_read_back_can_be_sent_again(sf: RunningSalesforce) -> None:
     other = create(sf, "WorkOrder", {"Subject": "other"})
     moved = sf.client.patch(f"{SOBJECTS}/WorkOrder/{order}", json={"Id": other}, headers=sf.admin)
     assert error_code(moved, 400) == "INVALID_FIELD_FOR_INSERT_UPDATE"
+
+
+def test_deleting_a_work_order_deletes_its_line_items(sf: RunningSalesforce) -> None:
+    order = create(sf, "WorkOrder", {"Subject": "parent"})
+    line = create(sf, "WorkOrderLineItem", {"WorkOrderId": order, "Quantity": 1})
+    other = create(
+        sf, "WorkOrderLineItem", {"WorkOrderId": create(sf, "WorkOrder", {}), "Quantity": 1}
+    )
+    assert sf.client.delete(f"{SOBJECTS}/WorkOrder/{order}", headers=sf.admin).status_code == 204
+    gone = sf.client.get(f"{SOBJECTS}/WorkOrderLineItem/{line}", headers=sf.admin)
+    assert error_code(gone, 404) == "NOT_FOUND"
+    assert (
+        sf.client.get(f"{SOBJECTS}/WorkOrderLineItem/{other}", headers=sf.admin).status_code == 200
+    )
