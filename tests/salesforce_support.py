@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -215,3 +216,18 @@ class RunningSalesforce:
     credentials: SalesforceCredentials
     url: URL
     admin: dict[str, str]  # the bootstrap administrator's Authorization header
+
+
+#: A password hash (argon2) and a bearer token (a JWT) have these shapes.
+HASH_SHAPE = re.compile(r"\$argon2(id|i|d)\$")
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.")
+
+
+def leaked_secrets(text: str, credentials: SalesforceCredentials) -> list[str]:
+    """What of the service's secrets ``text`` (a log) holds: hashes, tokens, the bootstrap
+    password, client secret or JWT key."""
+    found = [shape.pattern for shape in (HASH_SHAPE, JWT_SHAPE) if shape.search(text)]
+    for name in ("password", "client_secret", "jwt_secret"):
+        if getattr(credentials, name) in text:
+            found.append(name)
+    return found

@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from salesforce_support import HttpsSalesforce, SalesforceCredentials, https_service
+from salesforce_support import (
+    HttpsSalesforce,
+    SalesforceCredentials,
+    https_service,
+    leaked_secrets,
+)
 
 from netapps.testing import TemplateCache
 
@@ -34,5 +39,9 @@ def https_salesforce(
             env.setenv("REQUESTS_CA_BUNDLE", str(process.ca_file))
             env.delenv("CURL_CA_BUNDLE", raising=False)
             yield HttpsSalesforce(process, credentials, url)
+        # After the module: the process's whole output (logs and all) holds no secret.
+        output = process.output()
+        assert "service_started" in output  # the log was written where we look
+        assert not leaked_secrets(output, credentials)
     finally:
         netapps_templates.drop(url)

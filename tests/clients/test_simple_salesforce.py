@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -488,3 +489,14 @@ def test_not_json_and_unknown_routes(https_salesforce: HttpsSalesforce, sf: Sale
     assert_salesforce_error(
         raw(https_salesforce, sf, "GET", f"{api}/sobjects/Nope/describe"), 404, "NOT_FOUND"
     )
+
+
+def test_concurrent_creates_get_distinct_ids_and_numbers(sf: Salesforce) -> None:
+    def one(n: int) -> str:
+        return str(sf.WorkOrder.create({"Subject": f"concurrent {n}"})["id"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(one, range(40)))
+    assert len(set(created)) == 40
+    numbers = {sf.WorkOrder.get(i)["WorkOrderNumber"] for i in created}
+    assert len(numbers) == 40 and not any(n.startswith("tmp-") for n in numbers)

@@ -191,12 +191,18 @@ def test_composite_without_all_or_none_keeps_what_succeeded(sf: RunningSalesforc
                     "url": f"{SOBJECTS}/Account/@{{bad.id}}",
                     "referenceId": "refers_to_failed",
                 },
+                {
+                    "method": "GET",
+                    "url": f"{SOBJECTS}/Account/describe",
+                    "referenceId": "describe",
+                },
             ],
         },
         headers=sf.admin,
     )
     assert answer.status_code == 200, answer.text
-    ok, bad, dependent = answer.json()["compositeResponse"]
+    ok, bad, dependent, described = answer.json()["compositeResponse"]
+    assert described["httpStatusCode"] == 200 and described["body"]["keyPrefix"] == "001"
     assert ok["httpStatusCode"] == 201 and ok["httpHeaders"]["Location"].endswith(ok["body"]["id"])
     assert bad["httpStatusCode"] == 400 and bad["body"][0]["errorCode"] == "REQUIRED_FIELD_MISSING"
     assert dependent["httpStatusCode"] == 400
@@ -234,6 +240,7 @@ def test_bad_bodies_get_salesforce_errors(sf: RunningSalesforce) -> None:
         b'{"Name": "\\ud800"}',
         b"[" * 100_000,
         b'{"Name": NaN}',
+        b'{"Name": ' + b"[" * 500 + b"]" * 500 + b"}",
     ):
         response = sf.client.post(post, content=raw, headers=headers)
         assert response.status_code == 400, (raw[:20], response.text)
@@ -326,3 +333,29 @@ def test_database_rules_are_400s_in_composite_savepoints_too(sf: RunningSalesfor
     assert answer[0]["httpStatusCode"] == 400
     assert answer[0]["body"][0]["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
     assert answer[1]["httpStatusCode"] == 201
+
+
+def test_a_record_read_back_can_be_sent_again(sf: RunningSalesforce) -> None:
+    order = create(sf, "WorkOrder", {"Subject": "round trip"})
+    same = {"Id": order[:15], "Subject": "changed"}
+    assert (
+        sf.client.patch(f"{SOBJECTS}/WorkOrder/{order}", json=same, headers=sf.admin).status_code
+        == 204
+    )
+    other = create(sf, "WorkOrder", {"Subject": "other"})
+    moved = sf.client.patch(f"{SOBJECTS}/WorkOrder/{order}", json={"Id": other}, headers=sf.admin)
+    assert error_code(moved, 400) == "INVALID_FIELD_FOR_INSERT_UPDATE"
+
+
+def test_deleting_a_work_order_deletes_its_line_items(sf: RunningSalesforce) -> None:
+    order = create(sf, "WorkOrder", {"Subject": "parent"})
+    line = create(sf, "WorkOrderLineItem", {"WorkOrderId": order, "Quantity": 1})
+    other = create(
+        sf, "WorkOrderLineItem", {"WorkOrderId": create(sf, "WorkOrder", {}), "Quantity": 1}
+    )
+    assert sf.client.delete(f"{SOBJECTS}/WorkOrder/{order}", headers=sf.admin).status_code == 204
+    gone = sf.client.get(f"{SOBJECTS}/WorkOrderLineItem/{line}", headers=sf.admin)
+    assert error_code(gone, 404) == "NOT_FOUND"
+    assert (
+        sf.client.get(f"{SOBJECTS}/WorkOrderLineItem/{other}", headers=sf.admin).status_code == 200
+    )

@@ -18,8 +18,10 @@ import structlog
 
 from salesforce_crm.api import ops, querying
 from salesforce_crm.api.context import API_VERSIONS
+from salesforce_crm.api.describe import describe
 from salesforce_crm.api.errors import SalesforceError, as_salesforce, not_found
 from salesforce_crm.api.ops import Call, Result
+from salesforce_crm.api.services import records
 
 MAX_SUBREQUESTS = 25
 _REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)\.([A-Za-z0-9_.\[\]]+)\}")
@@ -104,6 +106,8 @@ def _route(call: Call, method: str, url: str, body: Any) -> Operation:
         return lambda: ops.create(sub, rest[1], body)
     if rest[0] == "sobjects" and len(rest) == 3:
         name, record_id = rest[1], rest[2]
+        if method == "GET" and record_id == "describe":
+            return lambda: _describe(sub, name)
         if method == "GET":
             return lambda: ops.get(sub, name, record_id, query.get("fields"))
         if method == "PATCH":
@@ -119,6 +123,10 @@ def _route(call: Call, method: str, url: str, body: Any) -> Operation:
     if rest[0] in ("sobjects", "query", "queryAll"):
         raise SalesforceError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed")
     raise not_found()
+
+
+async def _describe(call: Call, object_name: str) -> Result:
+    return Result(200, describe(records.sobject(object_name), call.version))
 
 
 def _entry(

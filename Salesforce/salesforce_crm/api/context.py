@@ -73,10 +73,19 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
+#: No Salesforce request nests deeper (a composite body is four levels); deeper JSON is
+#: refused before anything walks it recursively.
+MAX_DEPTH = 64
+
+
 def _check_text(value: Any) -> None:
-    pending = [value]
+    pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
-        item = pending.pop()
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise SalesforceError(
+                400, "JSON_PARSER_ERROR", f"malformed JSON: nested deeper than {MAX_DEPTH}"
+            )
         if isinstance(item, str):
             try:
                 item.encode("utf-8")
@@ -85,10 +94,10 @@ def _check_text(value: Any) -> None:
                     400, "JSON_PARSER_ERROR", "malformed JSON: invalid Unicode in a string"
                 ) from None
         elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
+            pending.extend((key, depth + 1) for key in item)
+            pending.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
-            pending.extend(item)
+            pending.extend((child, depth + 1) for child in item)
 
 
 async def json_body(request: Request) -> Any:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salesforce_crm.api.errors import SalesforceError
 from salesforce_crm.api.services import records
 from salesforce_crm.api.services.actors import Actor
+from salesforce_crm.sobjects import ids
 from salesforce_crm.sobjects.schema import FieldDef, SObjectDef
 
 
@@ -82,6 +83,10 @@ async def get(call: Call, object_name: str, record_id: str, fields: str | None =
 async def update(call: Call, object_name: str, record_id: str, body: Any) -> Result:
     obj = records.sobject(object_name)
     row_id = records.row_id_of(obj, record_id)
+    # A record read back and sent again carries its own Id: that one is no change.
+    given = body.get("Id") if isinstance(body, dict) else None
+    if isinstance(given, str) and ids.decode(given) == (obj.key_prefix, row_id):
+        body = {k: v for k, v in body.items() if k != "Id"}
     await records.update_record(call.session, obj, row_id, body, call.actor)
     return Result(204)
 

@@ -394,3 +394,10 @@ CHILD_RELATIONSHIPS: dict[tuple[str, str, str], str] = {
     ("Case", "WorkOrder", "CaseId"): "WorkOrders",
     ("WorkOrder", "WorkOrderLineItem", "WorkOrderId"): "WorkOrderLineItems",
 }
+
+#: What goes to the recycle bin with a record (Salesforce's master-detail and the account's
+#: contacts, as 001's foreign keys cascade): parent -> (child object, its field to the parent).
+CASCADE_DELETES: dict[str, tuple[tuple[str, str], ...]] = {
+    "Account": (("Contact", "AccountId"),),
+    "WorkOrder": (("WorkOrderLineItem", "WorkOrderId"),),
+}

@@ -111,7 +111,10 @@ def issue(request: Request, actor: Actor) -> dict[str, str]:
     instance_url = str(request.base_url).rstrip("/")
     identity = f"{instance_url}/id/{ORG_ID}/{ids.encode('005', actor.user_id)}"
     issued_at = str(int(time.time() * 1000))
-    mac = hmac.new(settings.secret.encode(), (identity + issued_at).encode(), hashlib.sha256)
+    # A key of its own, derived from the token secret: a signature over text the caller
+    # partly chooses (the host it reached) never uses the key that signs tokens.
+    key = hmac.new(settings.secret.encode(), b"oauth-response-signature", hashlib.sha256)
+    mac = hmac.new(key.digest(), (identity + issued_at).encode(), hashlib.sha256)
     return {
         "access_token": access_token,
         "instance_url": instance_url,

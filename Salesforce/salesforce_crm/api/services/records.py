@@ -26,10 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salesforce_crm.api.services.actors import Actor
 from salesforce_crm.api.services.triggers import TRIGGERS, Event, TriggerContext
 from salesforce_crm.sobjects import ids
-from salesforce_crm.sobjects.catalog import CATALOG, EXTRAS
+from salesforce_crm.sobjects.catalog import CASCADE_DELETES, CATALOG, EXTRAS
 from salesforce_crm.sobjects.schema import Catalog, FieldDef, SObjectDef
 from salesforce_crm.sobjects.values import INT_MAX, from_api, to_api
-from servicekit.domain import Conflict, DomainError, Forbidden, Invalid, NotFound
+from servicekit.domain import DomainError, Forbidden, Invalid, NotFound
 
 
 class MultipleMatches(DomainError):
@@ -374,6 +374,15 @@ async def delete(session: AsyncSession, obj: SObjectDef, row_id: int, actor: Act
     )
     if TRIGGERS.of(obj.name, "after_delete"):
         await _run(session, obj, "after_delete", api_values(obj, old_row), None, actor)
+    for child_name, field_name in CASCADE_DELETES.get(obj.name, ()):
+        child = sobject(child_name)
+        field = child.field(field_name)
+        assert field is not None and child.deleted_column is not None
+        query = select(child.table.c.id).where(
+            child.table.c[field.column] == row_id, child.table.c[child.deleted_column].is_(False)
+        )
+        for child_id in (await session.execute(query)).scalars().all():
+            await delete(session, child, int(child_id), actor)
 
 
 def external_id_field(obj: SObjectDef, name: str) -> FieldDef:
@@ -443,7 +452,6 @@ async def count_live(session: AsyncSession, obj: SObjectDef) -> int:
 
 
 __all__ = [
-    "Conflict",
     "MultipleMatches",
     "UpsertResult",
     "api_values",
