@@ -93,6 +93,10 @@ class Plan:
     offset: int
     has_offset: bool  # the query says OFFSET (even OFFSET 0): one page, no locator
 
+    def position(self, label: str) -> int:
+        """Where the column labelled ``label`` is in a row of :meth:`rows`."""
+        return [column.key for column in self.columns].index(label)
+
     def rows(self, offset: int, limit: int) -> Select[Any]:
         """The statement of ``limit`` rows from ``offset`` (on top of the query's OFFSET)."""
         return (
