@@ -422,7 +422,7 @@ class _Compiler:
             return _compare(func.lower(column), symbol, func.lower(literal(text)))
         if kind == "boolean":
             if not isinstance(value, ast.BooleanValue):
-                raise self._type(path, target, quoted=isinstance(value, ast.StringValue))
+                raise self._type(path, target)
             return _compare(column, symbol, true() if value.value else false())
         if kind in _NUMBER_TYPES:
             return _compare(column, symbol, self._number_value(path, resolved, value))
@@ -479,7 +479,7 @@ class _Compiler:
             return self._bind_datetime(resolved, value.value)
         if resolved.field.type == "date" and isinstance(value, ast.DateValue):
             return literal(value.value, resolved.column.type)
-        raise self._type(path, resolved.field, quoted=isinstance(value, ast.StringValue))
+        raise self._type(path, resolved.field)
 
     def _date_column(self, resolved: Resolved) -> ColumnElement[Any]:
         """SQLite keeps date-times as text in more than one form (``2026-12-08 03:13:26`` from
@@ -519,7 +519,7 @@ class _Compiler:
 
     def _number(self, path: ast.FieldPath, target: FieldDef, value: ast.Value) -> decimal.Decimal:
         if not isinstance(value, ast.NumberValue):
-            raise self._type(path, target, quoted=isinstance(value, ast.StringValue))
+            raise self._type(path, target)
         return value.value
 
     def _number_value(
@@ -562,9 +562,10 @@ class _Compiler:
         referred = self.catalog.get(target.reference_to or "")
         return referred.key_prefix if referred else None
 
-    def _type(self, path: ast.FieldPath, target: FieldDef, *, quoted: bool) -> SoqlError:
+    def _type(self, path: ast.FieldPath, target: FieldDef) -> SoqlError:
+        """Salesforce's message for a value of the wrong type on a field that is not text: the
+        same whether the value was quoted or not."""
         name = self._type_name(target.type)
-        enclosed = "should not be enclosed in quotes" if quoted else "is not a valid value"
         return SoqlError(
             "INVALID_FIELD",
             located(
@@ -572,7 +573,7 @@ class _Compiler:
                 path.line,
                 path.column,
                 f"value of filter criterion for field '{target.name}' must be of type {name} "
-                f"and {enclosed}",
+                "and should not be enclosed in quotes",
             ),
         )
 
