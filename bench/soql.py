@@ -19,7 +19,9 @@ Contenders, interleaved in rotating order, one session for all:
   extended, parse, compile, the page's SELECT at OFFSET 2,000, records);
 - **hand, page**: the same SELECT (same columns, ORDER BY name, id, LIMIT 2,000) in Core, rows
   fetched, nothing else; **hand, page at 2,000**: the same at OFFSET 2,000;
-- **hand, page + count**: the page and the COUNT, what any answer with a totalSize needs.
+- **hand, page + count**: the page and the COUNT, what any answer with a totalSize needs;
+- **hand, page as records**: the page turned into the API's records by hand (ids encoded,
+  values through ``values.to_api``): the share of the work that is the answer's format.
 
 The ratio engine / hand is the engine's overhead over fetching the same rows. Figures are
 p50 and p99 of the repetitions in milliseconds.
@@ -39,8 +41,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "salesforce"))  # the tests' catalog over the CRM tables
 try:
+    from salesforce_crm.sobjects import ids
+    from salesforce_crm.sobjects.values import to_api
     from salesforce_crm.soql import query_more, run_query
-    from soql_catalog import CATALOG, accounts, async_url
+    from soql_catalog import ACCOUNT, CATALOG, accounts, async_url
     from sqlalchemy import create_engine, func, select, text
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
     from sqlalchemy.pool import NullPool
@@ -56,6 +60,11 @@ SOQL = (
 OWNER = "0055g0000000001AAA"
 API = "62.0"
 PAGE = 2_000
+#: The fields of the SELECT after Id, for the hand-made records.
+FIELDS = [
+    ACCOUNT.field(name)
+    for name in ("Name", "BillingCity", "NumberOfEmployees", "AnnualRevenue", "CreatedDate")
+]
 
 
 def seed(url: Any, rows: int) -> None:
@@ -138,6 +147,24 @@ async def measure(url: Any, reps: int) -> dict[str, list[float]]:
                 rows = (await session.execute(hand_page().offset(PAGE))).all()
                 assert len(rows) == PAGE
 
+            async def hand_as_records(session: AsyncSession) -> None:
+                rows = (await session.execute(hand_page())).all()
+                records = [
+                    {
+                        "attributes": {
+                            "type": "Account",
+                            "url": f"/services/data/v{API}/sobjects/Account/"
+                            + ids.encode("001", row[0]),
+                        },
+                        **{
+                            field.name: to_api(field, value)
+                            for field, value in zip(FIELDS, row[1:], strict=True)
+                        },
+                    }
+                    for row in rows
+                ]
+                assert len(records) == PAGE
+
             async def hand_with_count(session: AsyncSession) -> None:
                 await hand(session)
                 count = (
@@ -153,6 +180,7 @@ async def measure(url: Any, reps: int) -> dict[str, list[float]]:
                 "hand, page": hand,
                 "hand, page at 2,000": hand_more,
                 "hand, page + count": hand_with_count,
+                "hand, page as records": hand_as_records,
             }
             for name, call in contenders.items():  # warm-up, untimed
                 await call(session)

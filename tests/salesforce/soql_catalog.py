@@ -226,6 +226,12 @@ CONTACTS = [
     (3, 2, None, "Hopper", "grace@globex.test"),
     (4, None, "Orphan", "Nobody", None),
 ]
+CASES = [
+    # id, number, account, contact, subject, status, requested
+    (1, "00001001", 1, 1, "Printer on fire", "New", dt.date(2026, 12, 10)),
+    (2, "00001002", None, None, "Who am I", "Closed", None),
+    (3, "00001003", 2, 1, "Wrong account's contact", "Working", dt.date(2026, 11, 1)),
+]
 WIDGETS = [
     # id, name, active, quantity, score, due, seen, deleted
     (1, "alpha", True, 1, 0.5, dt.date(2026, 12, 8), utc(2026, 12, 8, 0, 0, 0), False),
@@ -264,6 +270,19 @@ def seed(url: URL) -> None:
             conn.execute(
                 contacts.insert().values(
                     id=row_id, account_id=account, first_name=first, last_name=last, email=email
+                )
+            )
+        for row_id, number, account, contact, subject, status, requested in CASES:
+            conn.execute(
+                cases.insert().values(
+                    id=row_id,
+                    case_number=number,
+                    account_id=account,
+                    contact_id=contact,
+                    subject=subject,
+                    status=status,
+                    priority="Medium",
+                    requested_date=requested,
                 )
             )
         for row in WIDGETS:

@@ -325,3 +325,9 @@ def test_run_query_refuses_before_the_database(soql_db: SoqlDb, soql: str) -> No
             "INVALID_QUERY_FILTER_OPERATOR",
             "MALFORMED_QUERY",
         }
+
+
+def test_errors_point_at_the_row_and_column_of_a_multi_line_query() -> None:
+    error = refusal("SELECT Id\nFROM Account\nWHERE Nmae = 'x'")
+    assert error.error_code == "INVALID_FIELD"
+    assert error.message.startswith("\nWHERE Nmae = 'x'\n      ^\nERROR at Row:3:Column:7\n")

@@ -163,3 +163,18 @@ def test_bad_locators_are_invalid_query_locator(soql_db: SoqlDb, locator: str) -
 def test_a_result_that_fits_one_page_stores_no_locator(soql_db: SoqlDb) -> None:
     assert soql_db.query("SELECT Id FROM Account")["done"] is True
     assert soql_db.sql("SELECT count(*) FROM query_locators")[0][0] == 0
+
+
+def test_rows_deleted_between_pages_end_the_result_early(soql_db: SoqlDb) -> None:
+    add_accounts(soql_db)
+    first = soql_db.query("SELECT Name FROM Account WHERE Name LIKE 'Bulk%' ORDER BY Name")
+    soql_db.sql("DELETE FROM accounts WHERE name >= 'Bulk 02050'")
+    last = soql_db.more(first["nextRecordsUrl"])
+    assert last["done"] is True and "nextRecordsUrl" not in last
+    assert [r["Name"] for r in last["records"]] == [f"Bulk {n:05d}" for n in range(2000, 2050)]
+    assert last["totalSize"] == ROWS  # as counted when the query ran
+
+
+def test_count_with_query_all(soql_db: SoqlDb) -> None:
+    assert soql_db.query("SELECT COUNT() FROM Widget__c", include_deleted=True)["totalSize"] == 7
+    assert soql_db.query("SELECT COUNT() FROM Widget__c WHERE Active__c = true")["totalSize"] == 3

@@ -93,6 +93,9 @@ def test_count_answers_the_number_and_no_records(soql_db: SoqlDb) -> None:
         ("AnnualRevenue > 250000.25", ["Acme", "Globex"]),
         ("AnnualRevenue = 99.99", ["O'Brien & Sons"]),
         ("NumberOfEmployees = 10.5", []),
+        ("NumberOfEmployees > 10.5", ["Acme", "Globex"]),
+        ("NumberOfEmployees < 99999999999", ["Acme", "Globex", "O'Brien & Sons", "école 50% off_"]),
+        ("NumberOfEmployees >= -3", ["Acme", "Globex", "O'Brien & Sons", "école 50% off_"]),
         ("Name LIKE 'G%'", ["Globex"]),
         ("Name LIKE '%E%'", ["Acme", "Globex", "Initech", "O'Brien & Sons", "école 50% off_"]),
         ("Name LIKE 'Ini_ech'", ["Initech"]),
@@ -231,3 +234,34 @@ def test_keywords_and_names_ignore_case(soql_db: SoqlDb) -> None:
     assert list(answer["records"][0]) == ["attributes", "LastName", "Account"]
     answer = soql_db.query("SELECT account.name FROM account WHERE name = 'Acme'")
     assert names(answer) == ["Acme"]  # the object's own name before a field is allowed
+
+
+def test_two_relationships_of_one_object(soql_db: SoqlDb) -> None:
+    answer = soql_db.query(
+        "SELECT CaseNumber, Account.Name, Contact.LastName, ContactId FROM Case "
+        "ORDER BY Contact.LastName DESC, CaseNumber"
+    )
+    records = answer["records"]
+    # DESC puts nulls last; the tie between the two Lovelace cases falls to CaseNumber.
+    assert [r["CaseNumber"] for r in records] == ["00001001", "00001003", "00001002"]
+    assert records[2]["Account"] is None and records[2]["Contact"] is None
+    assert records[0]["Account"]["Name"] == "Acme"
+    assert records[0]["Contact"]["LastName"] == "Lovelace"
+    assert records[0]["Contact"]["attributes"]["type"] == "Contact"
+    assert records[0]["ContactId"] == contact_id(1)
+    assert records[1]["Account"]["Name"] == "Globex"
+    assert list(records[0]) == ["attributes", "CaseNumber", "Account", "Contact", "ContactId"]
+    answer = soql_db.query(
+        "SELECT CaseNumber FROM Case WHERE Account.Name = 'globex' OR Contact.LastName = 'x'"
+    )
+    assert [r["CaseNumber"] for r in answer["records"]] == ["00001003"]
+
+
+def test_dates_on_a_crm_table(soql_db: SoqlDb) -> None:
+    answer = soql_db.query(
+        "SELECT CaseNumber, Requested_Date__c FROM Case WHERE Requested_Date__c > 2026-11-01"
+    )
+    assert answer["records"][0]["Requested_Date__c"] == "2026-12-10"
+    assert answer["totalSize"] == 1
+    answer = soql_db.query("SELECT COUNT() FROM Case WHERE Requested_Date__c != 2026-11-01")
+    assert answer["totalSize"] == 2  # the null one too

@@ -79,6 +79,8 @@ async def store(
     now: dt.datetime,
 ) -> str:
     """A new locator for this query's result; the caller commits."""
+    if not 0 < len(owner_id) <= 18:  # the column's width: a caller's mistake, not a client's
+        raise ValueError("owner_id must be a user id of 1 to 18 characters")
     await _delete_expired(session, now)
     locator = PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(15))
     await session.execute(

@@ -12,7 +12,7 @@ from salesforce_crm.sobjects.schema import Catalog
 from salesforce_crm.soql import locators
 from salesforce_crm.soql.compiler import Plan, compile_query
 from salesforce_crm.soql.parser import parse
-from salesforce_crm.soql.records import record
+from salesforce_crm.soql.records import Records
 
 #: Salesforce's default page size and the bounds it allows (``Sforce-Query-Options:
 #: batchSize=``); a size outside them is taken as the nearest bound.
@@ -66,9 +66,9 @@ async def run_query(
     # with OFFSET answers one page only, as Salesforce's does (no cursor behind it).
     last_page = wanted == plan.limit or plan.has_offset
     probe = wanted if last_page else wanted + 1
-    rows = (await session.execute(plan.rows(0, probe))).mappings().all()
+    rows = (await session.execute(plan.rows(0, probe))).all()
     page = rows[:wanted]
-    records = [record(plan, catalog, row, api_version) for row in page]
+    records = Records(plan, catalog, api_version)(page)
     if len(rows) <= wanted:
         return {"totalSize": len(page), "done": True, "records": records}
     total = await _total(session, plan)
@@ -104,8 +104,8 @@ async def query_more(
         raise locators.invalid()
     plan = _plan(session, catalog, stored.soql, stored.include_deleted, now)
     wanted = min(stored.batch_size, stored.total_size - position)
-    rows = (await session.execute(plan.rows(position, wanted))).mappings().all()
-    records = [record(plan, catalog, row, api_version) for row in rows]
+    rows = (await session.execute(plan.rows(position, wanted))).all()
+    records = Records(plan, catalog, api_version)(rows)
     following = position + len(records)
     answer: dict[str, Any] = {
         "totalSize": stored.total_size,
