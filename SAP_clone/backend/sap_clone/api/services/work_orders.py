@@ -148,7 +148,9 @@ async def by_crm_reference(session: AsyncSession, crm_reference_id: str) -> CrmW
 
 def _check_request(crm_reference_id: str, payload: WorkOrderRequest) -> None:
     if not crm_reference_id or len(crm_reference_id) > 100 or "\x00" in crm_reference_id:
-        raise Invalid("the CRM reference id must be 1 to 100 characters", fields=("crm_id",))
+        raise Invalid(
+            "the CRM reference id must be 1 to 100 characters", fields=("crm_reference_id",)
+        )
     seen: set[str] = set()
     for line in payload.lines:
         if line.material_id in seen:
@@ -246,7 +248,7 @@ async def open_from_crm(
             ticket_type="Finance_Approval",
             module="FI",
             title=f"Purchase for work order {order.work_order_id}"[:255],
-            description=f"CRM {crm_reference_id}: {shortfall}",
+            description=f"CRM {crm_reference_id}: {shortfall}"[:10_000],
             priority=TICKET_PRIORITY[payload.priority],
         ),
         actor,
