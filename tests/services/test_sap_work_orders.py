@@ -577,3 +577,36 @@ def test_a_long_shortage_list_still_opens_its_ticket(service: Service) -> None:
     assert order["flow_status"] == "purchase_requested"
     assert materials[-1] in order["history"][0]["note"]
     assert materials[-1] in approval_of(service, order)["justification"]
+
+
+@sap
+def test_cancel_after_the_purchase_rejects_the_requisitions_not_yet_ordered(
+    service: Service,
+) -> None:
+    first, second = new_material(service, stock=0), new_material(service, stock=0)
+    order = open_order(service, [(first, 2), (second, 3)])
+    approval = approval_of(service, order)
+    service.client.post(
+        f"/api/fi/approvals/{approval['approval_id']}/approve", headers=service.admin
+    )
+    listed = service.client.get("/api/mm/requisitions?limit=500", headers=service.admin).json()
+    mine = {
+        r["material_id"]: r["requisition_id"]
+        for r in listed
+        if r["ticket_id"] == order["ticket_id"]
+    }
+    ordered = service.client.patch(
+        f"/api/mm/requisitions/{mine[first]}", json={"status": "ordered"}, headers=service.admin
+    )
+    assert ordered.status_code == 200
+    cancelled = _post(service, order["work_order_id"], "cancel", {"note": "site closed"})
+    assert cancelled.status_code == 200, cancelled.text
+    statuses = {
+        m: service.client.get(f"/api/mm/requisitions/{rid}", headers=service.admin).json()["status"]
+        for m, rid in mine.items()
+    }
+    assert statuses == {first: "ordered", second: "rejected"}
+    audit = service.client.get(f"/api/tickets/{order['ticket_id']}/audit", headers=service.admin)
+    rejected = [a for a in audit.json() if a["action"] == "requisition_rejected"]
+    assert len(rejected) == 1 and "site closed" in rejected[0]["new_value"]
+    assert rejected[0]["performed_by"].startswith("maintenance_engineer")
