@@ -6,6 +6,7 @@ and through the status hook, inside the transaction."""
 from __future__ import annotations
 
 import re
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -560,3 +561,52 @@ def test_a_shortage_too_costly_for_an_approval_opens_nothing(service: Service) -
     with pytest.raises(Invalid, match="more than an approval can hold"):
         in_transaction(service, run)
     assert _count(service, CrmWorkOrder, CrmWorkOrder.crm_reference_id == "0WOtoocostly0001") == 0
+
+
+@sap
+def test_a_long_shortage_list_still_opens_its_ticket(service: Service) -> None:
+    """150 short lines of 50-character material numbers: more than a ticket's description
+    holds; the ticket says what fits, the history and the approval say it all."""
+    materials = []
+    for i in range(150):
+        material_id = f"MAT-{i:03d}-" + secrets.token_hex(21).upper()[: 50 - 8]
+        body = {"material_id": material_id, "description": "bulk", "unit_of_measure": "EA"}
+        assert service.client.post("/api/mm/materials", json=body, headers=service.admin).is_success
+        materials.append(material_id)
+    order = open_order(service, [(m, 2**31 - 1) for m in materials])
+    assert order["flow_status"] == "purchase_requested"
+    assert materials[-1] in order["history"][0]["note"]
+    assert materials[-1] in approval_of(service, order)["justification"]
+
+
+@sap
+def test_cancel_after_the_purchase_rejects_the_requisitions_not_yet_ordered(
+    service: Service,
+) -> None:
+    first, second = new_material(service, stock=0), new_material(service, stock=0)
+    order = open_order(service, [(first, 2), (second, 3)])
+    approval = approval_of(service, order)
+    service.client.post(
+        f"/api/fi/approvals/{approval['approval_id']}/approve", headers=service.admin
+    )
+    listed = service.client.get("/api/mm/requisitions?limit=500", headers=service.admin).json()
+    mine = {
+        r["material_id"]: r["requisition_id"]
+        for r in listed
+        if r["ticket_id"] == order["ticket_id"]
+    }
+    ordered = service.client.patch(
+        f"/api/mm/requisitions/{mine[first]}", json={"status": "ordered"}, headers=service.admin
+    )
+    assert ordered.status_code == 200
+    cancelled = _post(service, order["work_order_id"], "cancel", {"note": "site closed"})
+    assert cancelled.status_code == 200, cancelled.text
+    statuses = {
+        m: service.client.get(f"/api/mm/requisitions/{rid}", headers=service.admin).json()["status"]
+        for m, rid in mine.items()
+    }
+    assert statuses == {first: "ordered", second: "rejected"}
+    audit = service.client.get(f"/api/tickets/{order['ticket_id']}/audit", headers=service.admin)
+    rejected = [a for a in audit.json() if a["action"] == "requisition_rejected"]
+    assert len(rejected) == 1 and "site closed" in rejected[0]["new_value"]
+    assert rejected[0]["performed_by"].startswith("maintenance_engineer")

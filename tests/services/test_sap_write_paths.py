@@ -4,6 +4,7 @@ with a 4xx problem, never a 500."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -393,3 +394,22 @@ def test_each_module_writes_only_with_its_role(service: Service) -> None:
         lambda s: s.scalar(select(func.count()).select_from(StockTransaction)),
     )
     assert count is not None and count >= 2
+
+
+@sap
+def test_every_write_leaves_an_audit_line_naming_the_actor(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="sap_clone.audit"):
+        material = new_material(service, stock=4)
+        service.client.patch(
+            f"/api/mm/materials/{material}", json={"reorder_level": 3}, headers=service.admin
+        )
+        _move(service, material, "issue", 1)
+    lines = [str(r.msg) for r in caplog.records if r.name == "sap_clone.audit"]
+    assert len(lines) == 4, lines
+    created, received, updated, issued = lines
+    assert "'created'" in created and material in created and "'admin'" in created
+    assert "'receipt'" in received and "'stock': 4" in received
+    assert "reorder_level" in updated
+    assert "'issue'" in issued and "store_manager" in issued and "-1" in issued

@@ -115,6 +115,26 @@ async def change_status(
     session: AsyncSession, requisition_id: str, body: RequisitionStatusChange, actor: Principal
 ) -> Requisition:
     require_role(actor, MM_ROLES, "change requisitions")
+    return await _move(session, requisition_id, body.status, body.note, actor)
+
+
+async def withdraw_for_ticket(
+    session: AsyncSession, ticket_id: str, reason: str, actor: Principal
+) -> list[Requisition]:
+    """Rejects the requisitions raised for a ticket that nobody has ordered yet (pending or
+    approved): their work order was cancelled. Ordered ones stay: the goods are coming."""
+    ids = await session.scalars(
+        select(Requisition.requisition_id)
+        .where(Requisition.ticket_id == ticket_id)
+        .where(Requisition.status.in_(("pending", "approved")))
+        .order_by(Requisition.requisition_id)
+    )
+    return [await _move(session, rid, "rejected", reason, actor) for rid in list(ids)]
+
+
+async def _move(
+    session: AsyncSession, requisition_id: str, status: str, note: str | None, actor: Principal
+) -> Requisition:
     requisition = (
         await session.scalars(
             select(Requisition)
@@ -126,29 +146,29 @@ async def change_status(
     if requisition is None:
         raise NotFound(f"requisition {requisition_id} not found")
     old = requisition.status
-    if body.status not in TRANSITIONS[old]:
+    if status not in TRANSITIONS[old]:
         allowed = ", ".join(sorted(TRANSITIONS[old])) or "none"
         raise Conflict(
-            f"a requisition in status {old} cannot move to {body.status}; allowed: {allowed}",
+            f"a requisition in status {old} cannot move to {status}; allowed: {allowed}",
             fields=("status",),
         )
-    if body.status == "received":
+    if status == "received":
         material = (await lock_materials(session, [requisition.material_id]))[
             requisition.material_id
         ]
-        receive_locked(session, material, requisition.quantity, actor, requisition_id, body.note)
-    requisition.status = body.status
+        receive_locked(session, material, requisition.quantity, actor, requisition_id, note)
+    requisition.status = status
     requisition.updated_at = dt.datetime.now(dt.UTC)
     if requisition.ticket_id is not None:
         session.add(
             AuditEntry(
                 ticket_id=requisition.ticket_id,
-                action=f"requisition_{body.status}",
+                action=f"requisition_{status}",
                 old_value=f"{requisition_id}: {old}",
-                new_value=f"{requisition_id}: {body.status}",
+                new_value=f"{requisition_id}: {status}" + (f" ({note})" if note else ""),
                 performed_by=actor.name,
             )
         )
     await session.flush()
-    audit.record(actor, "status_changed", "requisition", requisition_id, old=old, new=body.status)
+    audit.record(actor, "status_changed", "requisition", requisition_id, old=old, new=status)
     return requisition

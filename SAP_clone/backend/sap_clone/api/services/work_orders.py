@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from sap_clone.api.roles import ADMIN, MAINTENANCE_ENGINEER
 from sap_clone.api.schemas import Priority, TicketCreate
-from sap_clone.api.services import approvals, audit, tickets
+from sap_clone.api.services import approvals, audit, requisitions, tickets
 from sap_clone.api.services.keys import new_key
 from sap_clone.api.services.requisitions import check_cost_center, new_requisition
 from sap_clone.api.services.rules import require_role
@@ -148,7 +148,9 @@ async def by_crm_reference(session: AsyncSession, crm_reference_id: str) -> CrmW
 
 def _check_request(crm_reference_id: str, payload: WorkOrderRequest) -> None:
     if not crm_reference_id or len(crm_reference_id) > 100 or "\x00" in crm_reference_id:
-        raise Invalid("the CRM reference id must be 1 to 100 characters", fields=("crm_id",))
+        raise Invalid(
+            "the CRM reference id must be 1 to 100 characters", fields=("crm_reference_id",)
+        )
     seen: set[str] = set()
     for line in payload.lines:
         if line.material_id in seen:
@@ -251,7 +253,7 @@ async def open_from_crm(
             ticket_type="Finance_Approval",
             module="FI",
             title=f"Purchase for work order {order.work_order_id}"[:255],
-            description=f"CRM {crm_reference_id}: {shortfall}",
+            description=f"CRM {crm_reference_id}: {shortfall}"[:10_000],
             priority=TICKET_PRIORITY[payload.priority],
         ),
         actor,
@@ -412,18 +414,21 @@ async def cancel(
     session: AsyncSession, work_order_id: str, actor: Principal, note: str | None = None
 ) -> CrmWorkOrder:
     """``cancelled``, before the order starts (the CRM cancelled it, or an engineer). An
-    order already cancelled is returned as it is (the CRM may say it twice). Its FI approval,
-    if still pending, is rejected with the reason: nobody is left to decide it for."""
+    order already cancelled is returned as it is (the CRM may say it twice). What was asked
+    for it and is no longer needed is rejected with the reason: its FI approval if still
+    pending, its requisitions not yet ordered (ordered ones stay: the goods are coming)."""
     require_role(actor, PM_ROLES, "cancel work orders")
     order = await _locked(session, work_order_id)
     if order.flow_status == "cancelled":
         return order
     if "cancelled" not in TRANSITIONS[order.flow_status]:
         raise _conflict(order, "cancelled")
+    reason = f"work order {work_order_id} cancelled" + (f": {note}" if note else "")
     approval = await approval_of(session, order)
     if approval is not None and approval.decision == "pending":
-        reason = f"work order {work_order_id} cancelled" + (f": {note}" if note else "")
         await approvals.withdraw(session, approval.approval_id, reason, actor)
+    if order.ticket_id is not None:
+        await requisitions.withdraw_for_ticket(session, order.ticket_id, reason, actor)
     return await _move(session, order, "cancelled", actor, note)
 
 
