@@ -3,16 +3,23 @@ with no argument; otherwise the ``make login`` / ``status`` / ``stop`` / ``start
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
+from typing import TYPE_CHECKING
 
-from servicekit.devrun.control import NotRunning, send
-from servicekit.devrun.folder import DevFolder
-from servicekit.devrun.run import login_lines, run
-from servicekit.devrun.secrets import SecretsFileInvalid, load_secrets
-from servicekit.devservices import DEV_SERVICES
+if TYPE_CHECKING:
+    from servicekit.devrun.folder import DevFolder
+
+
+def _interrupted_while_loading(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)  # nothing is started yet: nothing to stop, nothing to say
 
 
 def _login(folder: DevFolder) -> int:
+    from servicekit.devrun.run import login_lines
+    from servicekit.devrun.secrets import SecretsFileInvalid, load_secrets
+
     try:
         secrets = load_secrets(folder.secrets)
     except SecretsFileInvalid as exc:
@@ -26,6 +33,9 @@ def _login(folder: DevFolder) -> int:
 
 
 def _control(folder: DevFolder, command: str, words: list[str]) -> int:
+    from servicekit.devrun.control import NotRunning, send
+    from servicekit.devservices import DEV_SERVICES
+
     names = ", ".join(s.name for s in DEV_SERVICES)
     if command in ("stop", "start") and len(words) != 1:
         print(
@@ -46,6 +56,11 @@ def _control(folder: DevFolder, command: str, words: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
+    # A Ctrl-C while Python loads the modules below must not end in a traceback either.
+    signal.signal(signal.SIGINT, _interrupted_while_loading)
+    from servicekit.devrun.folder import DevFolder
+    from servicekit.devrun.run import run
+
     folder = DevFolder.from_environment()
     if not argv:
         return run()

@@ -20,6 +20,9 @@ from servicekit.devservices import DEV_SERVICES, DevService
 from servicekit.migrations import migrate_all
 from servicekit.tls import DevCertificates, client_context, ensure_dev_certificates
 
+#: netapps' exit code for Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
 
 def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
@@ -122,8 +125,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def run() -> int:
-    # Until the services run (the supervisor then handles them): a terminal closing or a
-    # `kill` ends make run as Ctrl-C does.
+    # Until the services run (the supervisor then handles them): Ctrl-C, a terminal closing
+    # or a `kill` end make run here, quietly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     folder = DevFolder.from_environment()
@@ -143,6 +147,9 @@ def run() -> int:
             certificates = ensure_dev_certificates(folder.tls)
             secrets = ensure_secrets(folder.secrets, DEV_SERVICES)
             code = migrate_all()
+            if code == EXIT_INTERRUPTED:  # netapps stopped cleanly between two migrations
+                say("make run: interrupted while migrating; nothing started")
+                return 0
             if code != 0:
                 say(f"make run: migrating failed (netapps exit code {code}); nothing started")
                 return code
