@@ -107,7 +107,10 @@ async def supervise(folder: DevFolder, certificates: DevCertificates, secrets: D
         interrupted.cancel()
         if not starting.result():
             return 1
-        server = await serve_control(folder.control, supervisor)
+        try:
+            server = await serve_control(folder.control, supervisor)
+        except OSError as exc:  # e.g. a folder path too long for a Unix socket
+            say(f"make run: no control socket ({exc.strerror or exc}): make stop/start/status off")
         print(banner(folder, certificates, secrets), flush=True)
         await stop.wait()
         say("make run: stopping every service")
@@ -161,4 +164,8 @@ def run() -> int:
         return 0
     except SecretsFileInvalid as exc:
         say(f"make run: {exc}; fix or delete it (new secrets are then made)")
+        return 1
+    except OSError as exc:  # the dev folder cannot be written, say
+        where = f" ({exc.filename})" if exc.filename else ""
+        say(f"make run: {exc.strerror or exc}{where}; nothing started")
         return 1

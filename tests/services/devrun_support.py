@@ -139,6 +139,16 @@ class DevRun:
                 json={"username": service.login, "password": password or self.password},
             )
 
+    def login_works(self, service: DevService) -> bool:
+        """The dev login signs in to ``service``: through ``/api/auth/login`` where the service
+        has it; a service that signs in otherwise (Salesforce's OAuth token endpoint) counts as
+        working here and is covered by its own tests."""
+        with self.client() as client:
+            paths = client.get(f"{self.url(service)}/openapi.json").json()["paths"]
+        if "/api/auth/login" not in paths:
+            return True
+        return self.login(service).status_code == 200
+
     def command(self, *words: str) -> subprocess.CompletedProcess[str]:
         return devrun_command(self.env, *words)
 
