@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from support import APPS, REPO, free_port, subprocess_env
 
 from servicekit.devservices import DEV_SERVICES, DevService
@@ -38,6 +40,29 @@ def eventually(what: str, check: Callable[[], Any], timeout: float = 90.0) -> An
     raise AssertionError(f"{what}: not within {timeout} s (last: {last!r})")
 
 
+def rows(url: str, table: str) -> list[tuple[Any, ...]]:
+    """Every row of ``table`` (password hashes included: whether anything changed)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
+    finally:
+        engine.dispose()
+
+
+def accounts(env: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+    """The users of every app that has them, as a run's databases hold them."""
+    found = {}
+    for name, app in APPS.items():
+        url = env[app.url_env]
+        table = "core.users" if url.startswith("postgresql") else "users"
+        try:
+            found[name] = rows(url, table)
+        except DBAPIError:  # an app without users (Salesforce's SQL schema)
+            continue
+    return found
+
+
 def free_ports() -> dict[str, int]:
     ports: dict[str, int] = {}
     while len(set(ports.values())) < len(DEV_SERVICES):
@@ -49,7 +74,7 @@ def run_env(
     config: Path, folder: Path, data: Path, ports: dict[str, int], **extra: str
 ) -> dict[str, str]:
     """The environment of a ``make run`` in ``folder`` on ``ports``, its databases SQLite
-    files in ``data``."""
+    files in ``data`` unless ``extra`` names one (``SAP_DATABASE_URL=postgresql…``)."""
     data.mkdir(parents=True, exist_ok=True)
     urls = {app.url_env: f"sqlite:///{data / (name + '.db')}" for name, app in APPS.items()}
     return subprocess_env(
@@ -57,8 +82,7 @@ def run_env(
         NETAPPS_DEV_DIR=str(folder),
         PYTHONUNBUFFERED="1",
         **{f"{s.prefix}PORT": str(ports[s.name]) for s in DEV_SERVICES},
-        **urls,
-        **extra,
+        **{**urls, **extra},
     )
 
 

@@ -20,8 +20,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from devrun_support import DevRun, devrun_command, eventually, free_ports, run_env
+from devrun_support import (
+    DevRun,
+    accounts,
+    devrun_command,
+    eventually,
+    free_ports,
+    run_env,
+)
 from services_support import PROCESS_LOGS, issued
+from sqlalchemy.engine import URL
 from support import REPO
 
 from servicekit.devrun.secrets import load_secrets
@@ -232,6 +240,8 @@ def test_a_second_run_is_refused_and_changes_nothing(first_run: DevRun, tmp_path
     kept = sorted(p for p in first_run.folder.rglob("*") if p.is_file() and p.suffix != ".log")
     before = {p: p.read_bytes() for p in kept if p.name != "run.lock"}
     pids = first_run.pids()
+    users = accounts(first_run.env)
+    assert users.get("sap"), "SAP's admin exists"
 
     second = DevRun.start(first_run.env, first_run.ports, tmp_path / "second.out")
     assert second.finish() == 1
@@ -244,6 +254,7 @@ def test_a_second_run_is_refused_and_changes_nothing(first_run: DevRun, tmp_path
         assert f"{service.name} {first_run.ports[service.name]}" in line
     assert {p: p.read_bytes() for p in before} == before
     assert first_run.pids() == pids
+    assert accounts(first_run.env) == users, "no password reset, no account changed"
     for service in DEV_SERVICES:
         assert first_run.login_works(service), "the first run's login still works"
 
@@ -322,3 +333,32 @@ def test_ctrl_c_while_starting_up_leaves_nothing_behind(
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
     assert run.processes_behind() == []
     assert not any(run.answers(s) for s in DEV_SERVICES)
+
+
+def test_make_run_with_sap_on_postgresql(
+    pg_database: URL, tmp_path: Path, _test_config: Path
+) -> None:
+    """SAP on PostgreSQL (as in production), the others on SQLite: served over HTTPS, and a
+    second run refused without touching SAP's accounts."""
+    ports = free_ports()
+    sap_url = pg_database.render_as_string(hide_password=False)
+    env = run_env(
+        _test_config, tmp_path / "dev", tmp_path / "data", ports, SAP_DATABASE_URL=sap_url
+    )
+    run = DevRun.start(env, ports, tmp_path / "run.out")
+    try:
+        run.wait_up()
+        for service in DEV_SERVICES:
+            assert run.answers(service) and run.login_works(service), service.name
+        users = accounts(env)
+        assert users["sap"]
+        second = DevRun.start(env, ports, tmp_path / "second.out")
+        assert second.finish() == 1 and "already running" in second.text()
+        assert accounts(env) == users
+        run.ctrl_c()
+        assert run.finish() == 0
+        assert "Traceback" not in run.text()
+        assert run.processes_behind() == []
+    finally:
+        run.kill()
+        PROCESS_LOGS.extend(run.logs())
