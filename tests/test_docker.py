@@ -464,6 +464,10 @@ def test_env_example_has_placeholders_and_env_stays_private() -> None:
     assert ".env" in gitignore
     patterns = dockerignore_patterns()
     assert dockerignored(".env", patterns), ".env must not reach the build context"
+    # Nor make run's dev folder: its CA key, server key and kept secrets.
+    assert ".dev/" in gitignore
+    for kept in (".dev/secrets.env", ".dev/tls/ca-key.pem", ".dev/tls/server-key.pem"):
+        assert dockerignored(kept, patterns), f"{kept} must not reach the build context"
 
 
 # --------------------------------------------------------------------------- Dockerfile
