@@ -27,7 +27,7 @@ async def serve_control(path: Path, supervisor: Supervisor) -> asyncio.AbstractS
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             line = (await reader.readline())[:_MAX_REQUEST].decode(errors="replace").split()
-            ok, answer = await _dispatch(supervisor, line)
+            ok, answer = await dispatch(supervisor, line)
             writer.write(f"{'ok' if ok else 'error'}\n{answer}\n".encode())
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -42,7 +42,7 @@ async def serve_control(path: Path, supervisor: Supervisor) -> asyncio.AbstractS
     return server
 
 
-async def _dispatch(supervisor: Supervisor, words: list[str]) -> tuple[bool, str]:
+async def dispatch(supervisor: Supervisor, words: list[str]) -> tuple[bool, str]:
     names = ", ".join(supervisor.children)
     if words == ["status"]:
         return True, "\n".join(supervisor.status())
@@ -50,6 +50,8 @@ async def _dispatch(supervisor: Supervisor, words: list[str]) -> tuple[bool, str
         command, name = words
         if name not in supervisor.children:
             return False, f"no service {name!r}: one of {names}"
+        if not supervisor.up:
+            return False, "make run is still starting the services; try again once it is up"
         if command == "stop":
             return True, await supervisor.stop_one(name)
         return await supervisor.start_one(name)

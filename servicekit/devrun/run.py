@@ -95,6 +95,10 @@ async def supervise(folder: DevFolder, certificates: DevCertificates, secrets: D
     supervisor = Supervisor(children, ca, say)
     server: asyncio.AbstractServer | None = None
     try:
+        try:
+            server = await serve_control(folder.control, supervisor)
+        except OSError as exc:  # e.g. a folder path too long for a Unix socket
+            say(f"make run: no control socket ({exc.strerror or exc}): make stop/start/status off")
         starting = asyncio.create_task(supervisor.start_all())
         interrupted = asyncio.create_task(stop.wait())
         await asyncio.wait({starting, interrupted}, return_when=asyncio.FIRST_COMPLETED)
@@ -107,10 +111,6 @@ async def supervise(folder: DevFolder, certificates: DevCertificates, secrets: D
         interrupted.cancel()
         if not starting.result():
             return 1
-        try:
-            server = await serve_control(folder.control, supervisor)
-        except OSError as exc:  # e.g. a folder path too long for a Unix socket
-            say(f"make run: no control socket ({exc.strerror or exc}): make stop/start/status off")
         print(banner(folder, certificates, secrets), flush=True)
         await stop.wait()
         say("make run: stopping every service")
@@ -121,6 +121,23 @@ async def supervise(folder: DevFolder, certificates: DevCertificates, secrets: D
         await supervisor.shutdown()
         with contextlib.suppress(FileNotFoundError):
             folder.control.unlink()
+
+
+def ports_problem(services: tuple[DevService, ...]) -> str | None:
+    """What is wrong with the ports asked for (``<PREFIX>PORT``), if anything."""
+    seen: dict[int, str] = {}
+    for service in services:
+        variable = f"{service.prefix}PORT"
+        try:
+            port = service.port
+        except ValueError:
+            return f"{variable} must be a port number, not {os.environ.get(variable)!r}"
+        if not 0 < port < 65536:
+            return f"{variable} must be a port number (1-65535), not {port}"
+        if port in seen:
+            return f"{variable} and {seen[port]} are both {port}"
+        seen[port] = variable
+    return None
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -134,6 +151,10 @@ def run() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     folder = DevFolder.from_environment()
+    problem = ports_problem(DEV_SERVICES)
+    if problem:
+        say(f"make run: {problem}; nothing started")
+        return 2
     try:
         folder.create()
         try:

@@ -92,6 +92,8 @@ class Supervisor:
         self._report = report
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Every service answered once: from then on one may be stopped and started.
+        self.up = False
 
     # ------------------------------------------------------------------ one process
     async def _spawn(self, child: Child) -> asyncio.subprocess.Process:
@@ -168,6 +170,7 @@ class Supervisor:
                 return False
         for child in self.children.values():
             self._background(self._watch(child))
+        self.up = True
         return True
 
     async def _watch(self, child: Child) -> None:

@@ -4,15 +4,19 @@ peers' scheme comes from."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import ssl
 import stat
 from pathlib import Path
 
 import pytest
 from sap_clone.api.settings import SapSettings
 
+from servicekit.devrun.control import dispatch
 from servicekit.devrun.lock import AlreadyRunning, acquire, busy_ports
+from servicekit.devrun.run import ports_problem
 from servicekit.devrun.secrets import (
     HOP_KEY,
     PASSWORD_KEY,
@@ -21,7 +25,13 @@ from servicekit.devrun.secrets import (
     jwt_key,
     load_secrets,
 )
-from servicekit.devrun.supervisor import backoff_seconds, describe_exit, last_log_line
+from servicekit.devrun.supervisor import (
+    Child,
+    Supervisor,
+    backoff_seconds,
+    describe_exit,
+    last_log_line,
+)
 from servicekit.devservices import DEV_SERVICES, DevService
 from servicekit.settings import DEV_PEER_PORTS
 
@@ -132,3 +142,40 @@ def test_dev_peers_are_https_when_the_service_itself_serves_https(
     ).peer_urls
     assert chosen["mulesoft"] == "https://mule:1"
     assert chosen["sap"] == "https://127.0.0.1:4798"
+
+
+def test_ports_asked_for_are_checked_before_anything(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = DEV_SERVICES[0], DEV_SERVICES[1]
+    for service in DEV_SERVICES:
+        monkeypatch.delenv(f"{service.prefix}PORT", raising=False)
+    assert ports_problem(DEV_SERVICES) is None
+    monkeypatch.setenv(f"{first.prefix}PORT", "http")
+    assert ports_problem(DEV_SERVICES) == f"{first.prefix}PORT must be a port number, not 'http'"
+    monkeypatch.setenv(f"{first.prefix}PORT", "70000")
+    assert ports_problem(DEV_SERVICES) == (
+        f"{first.prefix}PORT must be a port number (1-65535), not 70000"
+    )
+    monkeypatch.setenv(f"{first.prefix}PORT", str(second.default_port))
+    assert ports_problem(DEV_SERVICES) == (
+        f"{second.prefix}PORT and {first.prefix}PORT are both {second.default_port}"
+    )
+
+
+def test_control_requests_are_answered_in_one_line(tmp_path: Path) -> None:
+    children = [Child(s, {}, tmp_path / f"{s.name}.log") for s in DEV_SERVICES]
+    supervisor = Supervisor(children, ssl.create_default_context(), print)
+    names = ", ".join(s.name for s in DEV_SERVICES)
+    name = DEV_SERVICES[0].name
+
+    def ask(*words: str) -> tuple[bool, str]:
+        return asyncio.run(dispatch(supervisor, list(words)))
+
+    assert ask("stop", name) == (
+        False,
+        "make run is still starting the services; try again once it is up",
+    )
+    assert ask("stop", "nope") == (False, f"no service 'nope': one of {names}")
+    assert ask("restart", name)[0] is False
+    assert ask("stop")[0] is False
+    ok, status = ask("status")
+    assert ok and [line.split(":")[0] for line in status.splitlines()] == list(supervisor.children)
