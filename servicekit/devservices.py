@@ -36,6 +36,8 @@ class DevService:
         return f"{scheme}://127.0.0.1:{self.port}"
 
 
+#: Every dev service; a new one is one more entry (Salesforce's:
+#: ``DevService("salesforce", "Salesforce", "salesforce_crm.api", "SALESFORCE_", 4799, LOGIN)``).
 DEV_SERVICES: tuple[DevService, ...] = (
     DevService("sap", "SAP_clone", "sap_clone.api", "SAP_", 4798, "admin"),
     DevService(

@@ -362,3 +362,24 @@ def test_make_run_with_sap_on_postgresql(
     finally:
         run.kill()
         PROCESS_LOGS.extend(run.logs())
+
+
+def test_a_service_that_cannot_start_stops_the_run_with_its_reason(
+    tmp_path: Path, _test_config: Path
+) -> None:
+    failing = DEV_SERVICES[-1]
+    ports = free_ports()
+    bad = {f"{failing.prefix}HOP_WINDOW_SECONDS": "-1"}  # refused by its settings
+    env = run_env(_test_config, tmp_path / "dev", tmp_path / "data", ports, **bad)
+    run = DevRun.start(env, ports, tmp_path / "run.out")
+    try:
+        assert run.finish(timeout=180) == 1
+    finally:
+        run.kill()
+    text = run.text()
+    reason = next(line for line in text.splitlines() if "did not start" in line)
+    assert reason.startswith(f"make run: {failing.label} did not start (exit code 2): ")
+    assert "hop_window_seconds" in reason
+    assert "password: " not in text, "no login is printed for a run that did not start"
+    assert "Traceback" not in text
+    assert run.processes_behind() == []
