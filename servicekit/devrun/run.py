@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import signal
 import sys
 from types import FrameType
@@ -58,7 +59,7 @@ def login_lines(folder: DevFolder, secrets: DevSecrets) -> list[str]:
 
 
 def banner(folder: DevFolder, certificates: DevCertificates, secrets: DevSecrets) -> str:
-    ca = certificates.ca_path
+    ca = shlex.quote(str(certificates.ca_path))
     names = ", ".join(s.name for s in DEV_SERVICES)
     lines = [
         "",
@@ -68,7 +69,8 @@ def banner(folder: DevFolder, certificates: DevCertificates, secrets: DevSecrets
             for s in DEV_SERVICES
         ),
         "",
-        f"They are signed by the dev CA {ca}; to trust it in a shell (requests, httpx):",
+        f"They are signed by the dev CA {certificates.ca_path}; to trust it in a shell"
+        " (requests, httpx):",
         f"  export REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca}",
         f"One service: `make stop SERVICE=sap`, `make start SERVICE=sap` ({names});"
         " `make status`. A service that stops on its own is restarted.",

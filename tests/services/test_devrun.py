@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import signal
 import ssl
 import stat
@@ -63,7 +64,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory, _test_config: Path) -> I
 
 def test_every_service_serves_https_verified_against_the_dev_ca(first_run: DevRun) -> None:
     text = first_run.text()
-    ca = first_run.ca.resolve()
+    ca = shlex.quote(str(first_run.ca.resolve()))
     assert f"export REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca}" in text
     for service in DEV_SERVICES:
         assert first_run.url(service) in text
