@@ -16,6 +16,7 @@ import signal
 import ssl
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_the_printed_ca_line_is_all_a_requests_client_needs(first_run: DevRun) -
     assert SAP is not None
     line = next(x for x in first_run.text().splitlines() if "export REQUESTS_CA_BUNDLE=" in x)
     script = (
-        f"{line.strip()}; {subprocess.list2cmdline([str(REPO / '.venv/bin/python')])} -c "
+        f"{line.strip()}; {shlex.quote(sys.executable)} -c "
         f"'import requests; print(requests.get(\"{first_run.url(SAP)}/health\").status_code)'"
     )
     env = {
