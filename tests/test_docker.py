@@ -337,6 +337,13 @@ def test_compose_runs_the_four_services_after_db_migrate() -> None:
         assert ":?" in env[f"{prefix}JWT_SECRET"], f"{name}: the JWT secret must be required"
         port = SERVICE_PORTS[name]
         assert service["ports"] == [f"{port}:{port}"], name
+        # One hop secret for all, required; every peer at its compose name and port.
+        assert env[f"{prefix}HOP_SECRET"].startswith("${HOP_SECRET:?"), name
+        peers = dict(pair.split("=", 1) for pair in env[f"{prefix}PEERS"].split(","))
+        assert set(peers) == set(APPS), f"{name}: PEERS names the apps by netapps' names"
+        assert sorted(peers.values()) == sorted(
+            f"http://{other}:{SERVICE_PORTS[other]}" for other in SERVICES
+        ), name
         # HTTPS from settings: certificate, key and CA paths, empty (plain HTTP) by default.
         for variable in ("TLS_CERTFILE", "TLS_KEYFILE", "TLS_CA_FILE"):
             assert env[f"{prefix}{variable}"] == f"${{{prefix}{variable}:-}}", (name, variable)
