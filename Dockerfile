@@ -82,8 +82,8 @@ RUN mkdir -p /data /app/backups \
 
 USER netapps:netapps
 
-# The services' ports: SAP_clone, the integration platform, ServiceNow.
-EXPOSE 4798 4797 4780
+# The services' ports: SAP_clone, the integration platform, ServiceNow, Salesforce.
+EXPOSE 4798 4797 4780 4799
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 # Read-only by default: each app's revision and pending count. With MIGRATE_ON_START=1 the

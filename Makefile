@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: migrate run test lint install clean docs
+.PHONY: migrate run login status stop start test lint install clean docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,25 @@ install: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(PY) run_all_migrations.py
 
-## Migrate every database, then serve SAP_clone (4798), the integration platform (4797) and
-## ServiceNow (4780); prints their URLs and the dev login. Ctrl-C stops all.
+## Migrate every database, then serve every service over HTTPS (dev CA in .dev/tls/), each
+## restarted if it stops; prints their URLs, the CA line and the dev login. Ctrl-C stops all.
 run: $(VENV)/.installed
-	$(PY) -m servicekit.devrun
+	@$(PY) -m servicekit.devrun
+
+## The dev login again (kept in .dev/secrets.env).
+login: $(VENV)/.installed
+	@$(PY) -m servicekit.devrun login
+
+## What `make run` is running; stop or start one service while the others run:
+## `make stop SERVICE=sap`, `make start SERVICE=sap`.
+status: $(VENV)/.installed
+	@$(PY) -m servicekit.devrun status
+
+stop: $(VENV)/.installed
+	@$(PY) -m servicekit.devrun stop $(SERVICE)
+
+start: $(VENV)/.installed
+	@$(PY) -m servicekit.devrun start $(SERVICE)
 
 ## The whole test suite (SQLite always; PostgreSQL on 127.0.0.1:5432, or a throwaway one).
 test: $(VENV)/.installed

@@ -15,14 +15,12 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
+from servicekit.devservices import DEV_SERVICES
+
 #: Below this, an HMAC key is guessable offline from one token.
 MIN_SECRET_LENGTH = 32
-#: Where ``make run`` serves each service.
-DEV_PEERS = {
-    "sap": "http://127.0.0.1:4798",
-    "mulesoft": "http://127.0.0.1:4797",
-    "servicenow": "http://127.0.0.1:4780",
-}
+#: Where ``make run`` serves each service: its default port on 127.0.0.1.
+DEV_PEER_PORTS = {service.name: service.default_port for service in DEV_SERVICES}
 
 
 class ServiceSettings(BaseSettings):
@@ -61,8 +59,9 @@ class ServiceSettings(BaseSettings):
     hop_secrets: SecretStr | None = None
     #: How old a signed hop may be (seconds) before it is refused as a replay.
     hop_window_seconds: float = Field(300, gt=0)
-    #: Where the other services listen: ``name=url`` pairs, comma-separated; dev default:
-    #: the ports of ``make run``.
+    #: Where the other services listen: ``name=url`` pairs, comma-separated. Any not named:
+    #: its ``make run`` port on 127.0.0.1, over HTTPS when this service serves HTTPS itself
+    #: (as every service does under ``make run``), else plain HTTP.
     peers: str = ""
     #: Run the relay in this process (a replica that only serves requests can leave the
     #: delivery to others: the outbox is shared through the database).
@@ -142,7 +141,8 @@ class ServiceSettings(BaseSettings):
     @property
     def peer_urls(self) -> dict[str, str]:
         """The other services' base URLs by netapps name."""
-        urls = dict(DEV_PEERS)
+        scheme = "https" if self.tls_certfile else "http"
+        urls = {name: f"{scheme}://127.0.0.1:{port}" for name, port in DEV_PEER_PORTS.items()}
         for pair in self.peers.split(","):
             name, _, url = pair.partition("=")
             if name.strip() and url.strip():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import importlib.util
 import os
 import re
 import shlex
@@ -298,7 +299,13 @@ SERVICES = {
     "sap": "sap-clone-service",
     "integration-platform": "integration-platform-service",
     "servicenow": "servicenow-service",
+    "salesforce": "salesforce-service",
 }
+#: The compose services' ports, as ``make run`` serves them too.
+SERVICE_PORTS = {"sap": 4798, "integration-platform": 4797, "servicenow": 4780, "salesforce": 4799}
+#: Console scripts of services written on another branch: until their module exists, the
+#: compose file may name them ahead; from then on they must be in pyproject like the others.
+PENDING_SCRIPTS = {"salesforce-service": "salesforce_crm.api"}
 
 
 def test_compose_shows_an_app_waiting_for_db_migrate() -> None:
@@ -316,7 +323,7 @@ def test_compose_shows_an_app_waiting_for_db_migrate() -> None:
             )
 
 
-def test_compose_runs_the_three_services_after_db_migrate() -> None:
+def test_compose_runs_the_four_services_after_db_migrate() -> None:
     found = services()
     for name, script in SERVICES.items():
         service = found[name]
@@ -328,6 +335,25 @@ def test_compose_runs_the_three_services_after_db_migrate() -> None:
         prefix = next(k for k in env if k.endswith("_JWT_SECRET")).removesuffix("JWT_SECRET")
         assert env[f"{prefix}HOST"] == "0.0.0.0", f"{name} must listen outside its container"
         assert ":?" in env[f"{prefix}JWT_SECRET"], f"{name}: the JWT secret must be required"
+        port = SERVICE_PORTS[name]
+        assert service["ports"] == [f"{port}:{port}"], name
+        # A hop key per pair, each required; a service holds only its own pairs' keys (the
+        # platform's with every service, the others' with the platform).
+        keys = dict(pair.split("=", 1) for pair in env[f"{prefix}HOP_SECRETS"].split(","))
+        expected = {"mulesoft"} if name != "integration-platform" else set(APPS) - {"mulesoft"}
+        assert set(keys) == expected, name
+        assert all(key.startswith("${HOP_KEY_") and ":?" in key for key in keys.values()), name
+        assert f"{prefix}HOP_SECRET" not in env, f"{name}: no key shared by all"
+        peers = dict(pair.split("=", 1) for pair in env[f"{prefix}PEERS"].split(","))
+        assert set(peers) == set(APPS), f"{name}: PEERS names the apps by netapps' names"
+        assert sorted(peers.values()) == sorted(
+            f"http://{other}:{SERVICE_PORTS[other]}" for other in SERVICES
+        ), name
+        # HTTPS from settings: certificate, key and CA paths, empty (plain HTTP) by default.
+        for variable in ("TLS_CERTFILE", "TLS_KEYFILE", "TLS_CA_FILE"):
+            assert env[f"{prefix}{variable}"] == f"${{{prefix}{variable}:-}}", (name, variable)
+    exposed = " ".join(a for w, a in final_stage() if w == "EXPOSE").split()
+    assert sorted(exposed) == sorted(str(p) for p in SERVICE_PORTS.values())
 
 
 def test_compose_commands_exist() -> None:
@@ -346,6 +372,9 @@ def test_compose_commands_exist() -> None:
             script = REPO / words[1]
             assert script.is_file(), f"{name}: {script} does not exist"
             continue
+        pending = PENDING_SCRIPTS.get(words[0])
+        if words[0] not in scripts and pending and importlib.util.find_spec(pending) is None:
+            continue  # its service is not merged yet (and once it is, the check applies)
         assert words[0] in scripts, f"{name}: {words[0]} is not a console script of the project"
         if words[0] != "netapps":
             module, _, function = scripts[words[0]].partition(":")
@@ -394,14 +423,20 @@ def test_compose_variables_are_documented_or_read_by_something() -> None:
 
 
 def service_settings_variables() -> set[str]:
-    """The environment variables the services' settings read (prefix + field, or alias)."""
-    from integration_platform.api.settings import IntegrationPlatformSettings
-    from sap_clone.api.settings import SapSettings
-    from servicenow.api.settings import ServiceNowSettings
+    """The environment variables the services' settings read (prefix + field, or alias): each
+    app's own settings class where its service exists, else the fields every service has
+    (``ServiceSettings``) under the app's prefix (its database variable's, ``SALESFORCE_``)."""
+    from servicekit.devservices import DEV_SERVICES
+    from servicekit.settings import ServiceSettings
 
+    classes: dict[str, type[ServiceSettings]] = {}
+    for app in APPS.values():
+        classes[app.url_env.removesuffix("DATABASE_URL")] = ServiceSettings
+    for service in DEV_SERVICES:
+        spec = importlib.import_module(f"{service.module}.main").SPEC
+        classes[service.prefix] = spec.settings_class
     names = set()
-    for settings in (SapSettings, ServiceNowSettings, IntegrationPlatformSettings):
-        prefix = str(settings.model_config.get("env_prefix", ""))
+    for prefix, settings in classes.items():
         for field, info in settings.model_fields.items():
             alias = info.validation_alias
             choices = getattr(alias, "choices", None)
@@ -413,7 +448,12 @@ def test_compose_holds_no_literal_password() -> None:
     text_ = COMPOSE.read_text()
     for name, service in services().items():
         for key, value in environment(service).items():
-            if SECRET_NAME.search(key):
+            if key.endswith("HOP_SECRETS"):  # peer=key pairs: every key a ${VAR}
+                for pair in value.split(","):
+                    assert INTERPOLATION.fullmatch(pair.partition("=")[2]), (
+                        f"{name}: {key}'s keys must be ${{VAR}}, not literals"
+                    )
+            elif SECRET_NAME.search(key):
                 assert INTERPOLATION.fullmatch(value), (
                     f"{name}: {key} must be ${{VAR}}, not a literal"
                 )
@@ -441,6 +481,10 @@ def test_env_example_has_placeholders_and_env_stays_private() -> None:
     assert ".env" in gitignore
     patterns = dockerignore_patterns()
     assert dockerignored(".env", patterns), ".env must not reach the build context"
+    # Nor make run's dev folder: its CA key, server key and kept secrets.
+    assert ".dev/" in gitignore
+    for kept in (".dev/secrets.env", ".dev/tls/ca-key.pem", ".dev/tls/server-key.pem"):
+        assert dockerignored(kept, patterns), f"{kept} must not reach the build context"
 
 
 # --------------------------------------------------------------------------- Dockerfile

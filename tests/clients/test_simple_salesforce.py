@@ -361,9 +361,6 @@ def test_delete_moves_to_the_recycle_bin(sf: Salesforce) -> None:
 def test_query_all_follows_next_records_url(
     https_salesforce: HttpsSalesforce, sf: Salesforce
 ) -> None:
-    pytest.importorskip(
-        "salesforce_crm.soql", reason="the SOQL engine comes with the soql branch's merge"
-    )
     marker = f"bulk-{secrets.token_hex(3)}"
     now = dt.datetime.now(dt.UTC)
     engine = create_engine(https_salesforce.url)
@@ -387,9 +384,6 @@ def test_query_all_follows_next_records_url(
 
 
 def test_bad_soql_is_malformed_query(sf: Salesforce) -> None:
-    pytest.importorskip(
-        "salesforce_crm.soql", reason="the SOQL engine comes with the soql branch's merge"
-    )
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.query("SELEKT Id FROM Account")
     assert raised.value.content[0]["errorCode"] == "MALFORMED_QUERY"

@@ -320,7 +320,9 @@ class SoqlDb:
             engine = create_async_engine(async_url(self.url), poolclass=NullPool)
             try:
                 async with async_sessionmaker(engine)() as session:
-                    return await call(session)
+                    answer = await call(session)
+                    await session.commit()  # as the routes do: the engine never commits
+                    return answer
             finally:
                 await engine.dispose()
 

@@ -55,7 +55,9 @@ async def run_query(
     api_version: str,
 ) -> dict[str, Any]:
     """The first page of ``soql``: ``{"totalSize", "done", "records"}`` and, when more rows
-    follow, ``nextRecordsUrl``. Stores a locator (and commits) only then."""
+    follow, ``nextRecordsUrl``. Stores a locator only then, in the caller's transaction: the
+    caller commits (a query inside an allOrNone composite request must not commit the
+    writes before it)."""
     now = _now()
     plan = _plan(session, catalog, soql, include_deleted, now)
     if plan.count_only:
@@ -81,7 +83,7 @@ async def run_query(
         owner_id=owner_id,
         now=now,
     )
-    await session.commit()
+    await session.flush()
     return {
         "totalSize": total,
         "done": False,
@@ -99,7 +101,7 @@ async def query_more(
     name, position = locators.split(locator)
     now = _now()
     stored = await locators.claim(session, name, owner_id, now)
-    await session.commit()
+    await session.flush()  # the caller commits the locator's new expiry with the answer
     if not 0 < position < stored.total_size:
         raise locators.invalid()
     plan = _plan(session, catalog, stored.soql, stored.include_deleted, now)
