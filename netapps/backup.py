@@ -208,7 +208,10 @@ def make_backup(
         ) from None
     finally:
         for leftover in (partial, *(partial.with_name(partial.name + x) for x in _SIDE_FILES)):
-            leftover.unlink(missing_ok=True)
+            # A folder that could not be made (a file in its place) has no leftovers; the
+            # error above is the one to report.
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
     _prune(folder, keep, protect)
     return path
 

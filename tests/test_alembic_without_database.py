@@ -141,7 +141,9 @@ def test_revision_message_typed_in_the_folder_is_only_text(app: str, tmp_path: P
     text = created.read_text()
     tree = ast.parse(text)
     assert [type(node).__name__ for node in tree.body[:1]] == ["Expr"]
-    assert not any(isinstance(node, ast.Import) and node.names[0].name == "os" for node in tree.body)
+    assert not any(
+        isinstance(node, ast.Import) and node.names[0].name == "os" for node in tree.body
+    )
     docstring = ast.get_docstring(tree, clean=False) or ""
     assert docstring.startswith(INJECTION + "\n"), docstring
     ok(alembic(folder, "history", **variables))

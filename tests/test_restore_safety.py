@@ -516,3 +516,25 @@ def test_restore_into_a_new_or_empty_sqlite_file(tmp_path: Path) -> None:
         assert version(second) == {"001_create_big"} and count(second) == 50
         if not prepare:
             assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_unusable_backup_folder_stops_downgrade_and_restore_with_code_7(
+    db_url: URL, tmp_path: Path
+) -> None:
+    """The backups folder is a file (or otherwise cannot hold a backup): downgrade and
+    restore stop before changing anything, exit 7, one line naming the folder."""
+    env, backup = made_backup(db_url, tmp_path)
+    config = Path(env["NETAPPS_CONFIG"])
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backups folder should be")
+    config.write_text(config.read_text().replace(str(tmp_path / "backups"), str(blocker)))
+    for command in (
+        ("downgrade", "fixture", "-1"),
+        ("restore", "fixture", str(backup), "--yes"),
+    ):
+        done = run(*command, env=env)
+        assert done.returncode == 7, (command, done.stdout + done.stderr)
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and str(blocker) in errors[0], done.stderr
+        assert "unexpected" not in done.stderr and "Traceback" not in done.stderr
+        assert version(db_url) == {"002_create_t2"} and count(db_url) == 50
