@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netapps import __version__, engines
+from netapps import __version__, engines, signing
 from netapps.config import Project, Target
 from netapps.engines.base import Owned
 from netapps.errors import BackupError, ConfigError, UsageError
@@ -40,7 +40,8 @@ MANIFEST = ".json"
 PARTIAL = ".partial"
 #: Files SQLite may leave beside a database it was writing (a backup cut short).
 _SIDE_FILES = ("-journal", "-wal", "-shm")
-MANIFEST_FORMAT = 1
+#: 2: the manifest carries ``mac``, a keyed MAC of the rest (netapps.signing).
+MANIFEST_FORMAT = 2
 
 
 def _suffixes() -> frozenset[str]:
@@ -91,6 +92,19 @@ def target_dir(project: Project, target: Target) -> Path:
 
 def manifest_path(file: Path) -> Path:
     return file.with_name(file.name + MANIFEST)
+
+
+def signed_part(manifest: dict[str, Any]) -> bytes:
+    """What a manifest's MAC covers: every field but the MAC, in one canonical form."""
+    rest = {k: v for k, v in manifest.items() if k != "mac"}
+    return json.dumps(rest, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _key(what: str) -> bytes:
+    try:
+        return signing.installation_key()
+    except signing.Untrusted as exc:
+        raise BackupError(f"{what}: {exc}; nothing was changed") from None
 
 
 def checksum(path: Path) -> str:
@@ -160,6 +174,7 @@ def make_backup(
     engine = target.engine
     folder = target_dir(project, target)
     keep = keep_count(project)
+    key = _key(f"{target.name}: the backup's manifest cannot be signed")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{stamp}-{_label(start)}-{_label(end)}{engine.backup_suffix}"
     partial = folder / f".{path.name}.{os.getpid()}{PARTIAL}"
@@ -192,6 +207,7 @@ def make_backup(
             "netapps": __version__,
             "tool": tool,
         }
+        manifest["mac"] = signing.mac(key, signed_part(manifest))
         written = folder / f".{path.name}{MANIFEST}.{os.getpid()}{PARTIAL}"
         fd = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -309,11 +325,16 @@ def check_backup_file(target: Target, file: Path, *, other_database: bool = Fals
             f"{file} has no readable manifest ({manifest_path(file).name}): it is not a "
             f"complete backup made by netapps; `netapps backups {target.app.name}` lists those"
         )
-    for key, want in (("app", target.app.name), ("tenant", target.tenant), ("engine", engine.name)):
-        if manifest.get(key) != want:
+    _check_trusted(file, manifest)
+    for field, want in (
+        ("app", target.app.name),
+        ("tenant", target.tenant),
+        ("engine", engine.name),
+    ):
+        if manifest.get(field) != want:
             raise BackupError(
-                f"{file} is a backup of {key} {manifest.get(key)!r}, not {want!r}: it cannot be "
-                f"restored into {target.name}"
+                f"{file} is a backup of {field} {manifest.get(field)!r}, not {want!r}: it cannot "
+                f"be restored into {target.name}"
             )
     try:
         size, digest = file.stat().st_size, checksum(file)
@@ -329,6 +350,23 @@ def check_backup_file(target: Target, file: Path, *, other_database: bool = Fals
         raise BackupError(
             f"{file} is a backup of {manifest.get('database')}, not of "
             f"{engine.identity(target)}; pass --other-database to restore it here anyway"
+        )
+
+
+def _check_trusted(file: Path, manifest: dict[str, Any]) -> None:
+    """The backup and its manifest are this user's, nobody else can write them or their
+    folder, and the manifest's MAC was made with this installation's key."""
+    try:
+        signing.check_private(file)
+        signing.check_private(manifest_path(file))
+    except signing.Untrusted as exc:
+        raise BackupError(f"{file} is not restored: {exc}; nothing was changed") from None
+    key = _key(f"{file} cannot be checked")
+    if not signing.verify(key, signed_part(manifest), manifest.get("mac")):
+        raise BackupError(
+            f"{file} is not restored: its manifest's MAC does not match this installation's key "
+            f"(the manifest was edited, or made by another installation or an older netapps; "
+            f"the key is {signing.key_path()}); nothing was changed"
         )
 
 

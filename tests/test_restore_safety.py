@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -19,6 +20,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
 from support import APP_FOLDERS, connect
+
+from netapps import backup as backup_module
+from netapps import signing
 
 NETAPPS = str(Path(sys.executable).parent / "netapps")
 
@@ -341,6 +345,9 @@ def test_corrupt_sqlite_backup_with_a_forged_manifest_fails_integrity(tmp_path: 
     manifest_file = backup.parent / (backup.name + ".json")
     manifest = json.loads(manifest_file.read_text())
     manifest.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    # Signed with the installation's key, as a corruption of the file alone leaves it: the
+    # integrity check is what refuses it then.
+    manifest["mac"] = signing.mac(signing.installation_key(), backup_module.signed_part(manifest))
     manifest_file.write_text(json.dumps(manifest))
     refused = run("restore", "fixture", str(backup), "--yes", env=env)
     assert refused.returncode == 7, refused.stdout + refused.stderr
@@ -538,3 +545,45 @@ def test_unusable_backup_folder_stops_downgrade_and_restore_with_code_7(
         assert len(errors) == 1 and str(blocker) in errors[0], done.stderr
         assert "unexpected" not in done.stderr and "Traceback" not in done.stderr
         assert version(db_url) == {"002_create_t2"} and count(db_url) == 50
+
+
+def _edit_manifest(backup: Path) -> None:
+    manifest_file = backup.parent / (backup.name + ".json")
+    manifest = json.loads(manifest_file.read_text())
+    manifest["from"] = "base"  # what it claims; the file is unchanged
+    manifest_file.write_text(json.dumps(manifest))
+
+
+def _another_user(backup: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    os.chown(backup, 65534, 65534)
+
+
+@pytest.mark.parametrize(
+    "weaken",
+    [
+        _edit_manifest,
+        lambda backup: backup.chmod(0o666),
+        lambda backup: (backup.parent / (backup.name + ".json")).chmod(0o662),
+        _another_user,
+        lambda backup: backup.parent.chmod(0o777),
+    ],
+    ids=["edited-manifest", "file-0666", "manifest-0662", "another-user", "folder-0777"],
+)
+def test_a_backup_that_cannot_be_trusted_is_refused_before_anything(
+    tmp_path: Path, weaken: Callable[[Path], object]
+) -> None:
+    """Manifests carry a MAC made with the installation's key; a backup whose manifest was
+    edited, or that another user owns, or that others can write (file, manifest or folder)
+    is refused with one line, exit 7, nothing changed."""
+    url = URL.create("sqlite", database=str(tmp_path / "db.sqlite"))
+    env, backup = made_backup(url, tmp_path)
+    with connect(url) as conn, conn.begin():
+        conn.execute(text("DELETE FROM big WHERE id > 5"))
+    weaken(backup)
+    refused = run("restore", "fixture", str(backup), "--yes", env=env)
+    assert refused.returncode == 7, refused.stdout + refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(backup) in errors[0], refused.stderr
+    assert count(url) == 5 and version(url) == {"002_create_t2"}
