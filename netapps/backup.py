@@ -28,7 +28,7 @@ from netapps import __version__, engines, signing
 from netapps.config import Project, Target
 from netapps.engines.base import Owned
 from netapps.errors import BackupError, ConfigError, UsageError
-from netapps.settings import LEDGER_TABLE
+from netapps.settings import ALEMBIC_VERSION_TABLE, LEDGER_TABLE
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -305,9 +305,12 @@ def list_backups(project: Project, app: str) -> list[BackupFile]:
 
 
 # -- restoring ------------------------------------------------------------------------------
-def check_backup_file(target: Target, file: Path, *, other_database: bool = False) -> None:
+def check_backup_file(
+    target: Target, file: Path, *, source: Source, other_database: bool = False
+) -> None:
     """Refuse, before anyone is asked, any lock taken or any connection opened, a file that is
-    not a complete, intact backup of this app's (and tenant's) database."""
+    not a complete, intact backup of this app's (and tenant's) database: by its manifest, and
+    by what it holds (a manifest relabelled from another app's does not pass)."""
     if not file.is_file():
         raise UsageError(
             f"{file} is not a backup file; `netapps backups {target.app.name}` lists them"
@@ -346,11 +349,61 @@ def check_backup_file(target: Target, file: Path, *, other_database: bool = Fals
             "changed since it was made; restore another backup"
         )
     engine.verify_backup(file)
+    _check_contents(target, file, source)
     if manifest.get("database") != engine.identity(target) and not other_database:
         raise BackupError(
             f"{file} is a backup of {manifest.get('database')}, not of "
             f"{engine.identity(target)}; pass --other-database to restore it here anyway"
         )
+
+
+#: The column of each kind of version table that holds the revision id.
+_VERSION_COLUMNS = {"alembic": "version_num", "sql": "version"}
+
+
+def _check_contents(target: Target, file: Path, source: Source) -> None:
+    """The backup's version rows are revisions of this app, its ledger rows name this app,
+    and its tables are this app's (in its schemas, or among the tables its migrations
+    create): a backup of another app relabelled as this one's is refused."""
+    app = target.app.name
+    version_table = source.version_table or ALEMBIC_VERSION_TABLE
+    contents = target.engine.backup_contents(
+        file, version_table, _VERSION_COLUMNS.get(source.kind, "version_num")
+    )
+    owned = owned_objects(source)
+    known = {revision.id for revision in source.revisions}
+    problems = []
+    versions = sorted(set(contents.versions) - known)
+    if versions:
+        problems.append(f"version {_some(versions)}, which is not a revision of {app}")
+    apps = sorted(contents.ledger_apps - {app})
+    if apps:
+        problems.append(f"ledger rows of {_some(apps)}")
+    tables = sorted(
+        f"{schema}.{table}" if schema else table
+        for schema, table in contents.tables
+        if not _owned_table(target, owned, schema, table)
+    )
+    if tables:
+        problems.append(f"tables that are not {app}'s ({_some(tables)})")
+    if problems:
+        raise BackupError(
+            f"{file} holds {'; '.join(problems)}: it is not a backup of {app} and cannot be "
+            f"restored into {target.name}; nothing was changed"
+        )
+
+
+def _owned_table(target: Target, owned: Owned, schema: str | None, table: str) -> bool:
+    if schema is None:  # SQLite: every table in the one file
+        return table in owned.tables
+    if target.schema:  # a schema tenant's dump is its schema alone
+        return schema == target.schema and table in owned.tables
+    return schema in owned.schemas or (schema == "public" and table in owned.tables)
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _check_trusted(file: Path, manifest: dict[str, Any]) -> None:
@@ -381,7 +434,7 @@ def restore(
 ) -> Path | None:
     """Under the migration lock: check the file again, back up what is there now (the
     backup made, or None), then replace the app's objects with the file's, all or nothing."""
-    check_backup_file(target, file, other_database=other_database)
+    check_backup_file(target, file, source=source, other_database=other_database)
     engine = target.engine
     saved = None
     current = source.current(conn) if engine.exists(target) else ()

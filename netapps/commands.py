@@ -380,8 +380,8 @@ def check_restore(
     """The database ``file`` would be restored into, after checking the file (its manifest:
     same app, tenant, engine and, unless ``other_database``, database; its checksum and its
     integrity) before anyone is asked, any lock taken or any connection opened."""
-    target, _source = one(project, name)
-    backup.check_backup_file(target, file.resolve(), other_database=other_database)
+    target, source = one(project, name)
+    backup.check_backup_file(target, file.resolve(), source=source, other_database=other_database)
     return target
 
 
@@ -396,7 +396,7 @@ def restore(
     """Replace a database with a backup, under the migration lock, after backing up what it
     holds now; the target, and that backup (None when the database was empty)."""
     target, source = one(project, name)
-    backup.check_backup_file(target, file.resolve(), other_database=other_database)
+    backup.check_backup_file(target, file.resolve(), source=source, other_database=other_database)
     saved = executor.restore(
         project, target, source, file.resolve(), lock_timeout, other_database=other_database
     )

@@ -12,14 +12,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, connect
+from support import APP_FOLDERS, connect, url_text
+from support import write_config as repo_write_config
 
 from netapps import backup as backup_module
 from netapps import signing
@@ -587,3 +588,59 @@ def test_a_backup_that_cannot_be_trusted_is_refused_before_anything(
     errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and str(backup) in errors[0], refused.stderr
     assert count(url) == 5 and version(url) == {"002_create_t2"}
+
+
+@pytest.fixture
+def two_databases(db_url: URL, tmp_path: Path) -> Iterator[tuple[URL, URL]]:
+    """Two empty databases of the parametrised engine."""
+    if db_url.get_backend_name() == "sqlite":
+        yield db_url, URL.create("sqlite", database=str(tmp_path / "second.db"))
+        return
+    name = f"{db_url.database}_second"
+    admin = {"host": db_url.host, "port": db_url.port, "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield db_url, db_url.set(database=name)
+    finally:
+        with psycopg.connect(**admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_another_apps_backup_relabelled_as_this_apps_is_refused_by_its_contents(
+    two_databases: tuple[URL, URL], tmp_path: Path
+) -> None:
+    """A ServiceNow backup whose manifest says SAP (and is signed: the manifest alone cannot
+    tell) is refused, exit 7 in one line, because its version rows and tables are not SAP's;
+    SAP's database is left as it was."""
+    sap_url, servicenow_url = two_databases
+    config = repo_write_config(
+        tmp_path / "netapps.toml",
+        ["sap", "servicenow"],
+        urls={"sap": url_text(sap_url), "servicenow": url_text(servicenow_url)},
+    )
+    env = cli_env(NETAPPS_CONFIG=str(config))
+    ok(run("migrate", env=env))
+    done = ok(run("downgrade", "servicenow", "-1", "--json", env=env))
+    servicenow_backup = Path(json.loads(done.stdout)[0]["backup"])
+    sap_backup = Path(
+        json.loads(ok(run("downgrade", "sap", "-1", "--json", env=env)).stdout)[0]["backup"]
+    )
+    ok(run("migrate", env=env))
+    sap_manifest = json.loads((sap_backup.parent / (sap_backup.name + ".json")).read_text())
+    relabelled = sap_backup.parent / ("29991231T000000000000Z-x-y" + servicenow_backup.suffix)
+    shutil.copy(servicenow_backup, relabelled)
+    manifest = json.loads(
+        (servicenow_backup.parent / (servicenow_backup.name + ".json")).read_text()
+    )
+    manifest.update(app="sap", database=sap_manifest["database"], url=sap_manifest["url"])
+    manifest["mac"] = signing.mac(signing.installation_key(), backup_module.signed_part(manifest))
+    (relabelled.parent / (relabelled.name + ".json")).write_text(json.dumps(manifest))
+    before = ok(run("status", "sap", "--json", env=env)).stdout
+    refused = run("restore", "sap", str(relabelled), "--yes", env=env)
+    assert refused.returncode == 7, refused.stdout + refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "sap" in errors[0] and str(relabelled) in errors[0], errors
+    assert ok(run("status", "sap", "--json", env=env)).stdout == before
+    # SAP's own backup of the same kind is restored as ever.
+    ok(run("restore", "sap", str(sap_backup), "--yes", env=env))
