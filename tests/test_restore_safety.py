@@ -402,7 +402,7 @@ def test_restoring_the_live_sqlite_file_onto_itself_is_refused(tmp_path: Path) -
     assert refused.returncode == 7, refused.stdout + refused.stderr
     assert "live database" in refused.stderr
     assert version(url) == {"002_create_t2"}
-    ok(run("migrate", "fixture", "--to", "001", "--lock-timeout", "2", env=env))  # no lock held
+    ok(run("migrate", "fixture", "--to", "001", "--yes", "--lock-timeout", "2", env=env))  # no lock
 
 
 # -- only the app's objects ---------------------------------------------------------------------
