@@ -374,7 +374,7 @@ def load(key: str, *, warn: bool = True) -> Recording | None:
         if document["format"] != FORMAT:
             return None  # another netapps version's layout: recorded again
         signing.check_private(path, info)
-        if not signing.verify(signing.installation_key(), body.encode(), document["mac"]):
+        if not signing.verify(signing.installation_key(), body.encode(), document.get("mac")):
             raise signing.Untrusted(
                 "its MAC does not match this installation's key (edited, or not made here)"
             )

@@ -59,6 +59,12 @@ def tamper(recording: Path, key_file: Path, *, signed: bool) -> None:
     recording.chmod(mode)
 
 
+def unsigned(recording: Path) -> None:
+    document = json.loads(recording.read_text())
+    document.pop("mac", None)
+    recording.write_text(json.dumps(document))
+
+
 def group_writable(recording: Path) -> None:
     recording.chmod(0o666)
 
@@ -77,11 +83,12 @@ def folder_writable(recording: Path) -> None:
     ("signed", "weaken"),
     [
         (False, None),
+        (False, unsigned),
         (True, group_writable),
         (True, another_users),
         (True, folder_writable),
     ],
-    ids=["edited", "mode-0666", "another-user", "folder-0777"],
+    ids=["edited", "edited-unsigned", "mode-0666", "another-user", "folder-0777"],
 )
 def test_a_recording_that_cannot_be_trusted_is_refused_with_one_warning(
     tmp_path: Path, signed: bool, weaken: Callable[[Path], None] | None
