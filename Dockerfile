@@ -56,7 +56,8 @@ RUN groupadd --system --gid 10001 netapps \
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    NETAPPS_CONFIG=/app/netapps.toml
+    NETAPPS_CONFIG=/app/netapps.toml \
+    NETAPPS_KEY_FILE=/app/backups/.netapps-key
 
 COPY --from=builder /opt/venv /opt/venv
 

@@ -506,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     # netapps' replay cache (recordings of empty -> head builds) in the temporary directory
     # too, for every subprocess: nothing is read from or written to the user's cache.
     os.environ["NETAPPS_REPLAY_CACHE"] = str(tmp / "replay-cache")
+    os.environ["NETAPPS_KEY_FILE"] = str(tmp / "netapps-key")
     started = time.perf_counter()
     try:
         if "noop" in only:

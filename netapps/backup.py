@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netapps import __version__, engines
+from netapps import __version__, engines, signing
 from netapps.config import Project, Target
 from netapps.engines.base import Owned
 from netapps.errors import BackupError, ConfigError, UsageError
-from netapps.settings import LEDGER_TABLE
+from netapps.settings import ALEMBIC_VERSION_TABLE, LEDGER_TABLE
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -40,7 +40,8 @@ MANIFEST = ".json"
 PARTIAL = ".partial"
 #: Files SQLite may leave beside a database it was writing (a backup cut short).
 _SIDE_FILES = ("-journal", "-wal", "-shm")
-MANIFEST_FORMAT = 1
+#: 2: the manifest carries ``mac``, a keyed MAC of the rest (netapps.signing).
+MANIFEST_FORMAT = 2
 
 
 def _suffixes() -> frozenset[str]:
@@ -91,6 +92,19 @@ def target_dir(project: Project, target: Target) -> Path:
 
 def manifest_path(file: Path) -> Path:
     return file.with_name(file.name + MANIFEST)
+
+
+def signed_part(manifest: dict[str, Any]) -> bytes:
+    """What a manifest's MAC covers: every field but the MAC, in one canonical form."""
+    rest = {k: v for k, v in manifest.items() if k != "mac"}
+    return json.dumps(rest, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _key(what: str) -> bytes:
+    try:
+        return signing.installation_key()
+    except signing.Untrusted as exc:
+        raise BackupError(f"{what}: {exc}; nothing was changed") from None
 
 
 def checksum(path: Path) -> str:
@@ -160,6 +174,7 @@ def make_backup(
     engine = target.engine
     folder = target_dir(project, target)
     keep = keep_count(project)
+    key = _key(f"{target.name}: the backup's manifest cannot be signed")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{stamp}-{_label(start)}-{_label(end)}{engine.backup_suffix}"
     partial = folder / f".{path.name}.{os.getpid()}{PARTIAL}"
@@ -192,6 +207,7 @@ def make_backup(
             "netapps": __version__,
             "tool": tool,
         }
+        manifest["mac"] = signing.mac(key, signed_part(manifest))
         written = folder / f".{path.name}{MANIFEST}.{os.getpid()}{PARTIAL}"
         fd = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -208,7 +224,10 @@ def make_backup(
         ) from None
     finally:
         for leftover in (partial, *(partial.with_name(partial.name + x) for x in _SIDE_FILES)):
-            leftover.unlink(missing_ok=True)
+            # A folder that could not be made (a file in its place) has no leftovers; the
+            # error above is the one to report.
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
     _prune(folder, keep, protect)
     return path
 
@@ -286,9 +305,12 @@ def list_backups(project: Project, app: str) -> list[BackupFile]:
 
 
 # -- restoring ------------------------------------------------------------------------------
-def check_backup_file(target: Target, file: Path, *, other_database: bool = False) -> None:
+def check_backup_file(
+    target: Target, file: Path, *, source: Source, other_database: bool = False
+) -> None:
     """Refuse, before anyone is asked, any lock taken or any connection opened, a file that is
-    not a complete, intact backup of this app's (and tenant's) database."""
+    not a complete, intact backup of this app's (and tenant's) database: by its manifest, and
+    by what it holds (a manifest relabelled from another app's does not pass)."""
     if not file.is_file():
         raise UsageError(
             f"{file} is not a backup file; `netapps backups {target.app.name}` lists them"
@@ -306,11 +328,16 @@ def check_backup_file(target: Target, file: Path, *, other_database: bool = Fals
             f"{file} has no readable manifest ({manifest_path(file).name}): it is not a "
             f"complete backup made by netapps; `netapps backups {target.app.name}` lists those"
         )
-    for key, want in (("app", target.app.name), ("tenant", target.tenant), ("engine", engine.name)):
-        if manifest.get(key) != want:
+    _check_trusted(file, manifest)
+    for field, want in (
+        ("app", target.app.name),
+        ("tenant", target.tenant),
+        ("engine", engine.name),
+    ):
+        if manifest.get(field) != want:
             raise BackupError(
-                f"{file} is a backup of {key} {manifest.get(key)!r}, not {want!r}: it cannot be "
-                f"restored into {target.name}"
+                f"{file} is a backup of {field} {manifest.get(field)!r}, not {want!r}: it cannot "
+                f"be restored into {target.name}"
             )
     try:
         size, digest = file.stat().st_size, checksum(file)
@@ -322,10 +349,77 @@ def check_backup_file(target: Target, file: Path, *, other_database: bool = Fals
             "changed since it was made; restore another backup"
         )
     engine.verify_backup(file)
+    _check_contents(target, file, source)
     if manifest.get("database") != engine.identity(target) and not other_database:
         raise BackupError(
             f"{file} is a backup of {manifest.get('database')}, not of "
             f"{engine.identity(target)}; pass --other-database to restore it here anyway"
+        )
+
+
+#: The column of each kind of version table that holds the revision id.
+_VERSION_COLUMNS = {"alembic": "version_num", "sql": "version"}
+
+
+def _check_contents(target: Target, file: Path, source: Source) -> None:
+    """The backup's version rows are revisions of this app, its ledger rows name this app,
+    and its tables are this app's (in its schemas, or among the tables its migrations
+    create): a backup of another app relabelled as this one's is refused."""
+    app = target.app.name
+    version_table = source.version_table or ALEMBIC_VERSION_TABLE
+    contents = target.engine.backup_contents(
+        file, version_table, _VERSION_COLUMNS.get(source.kind, "version_num")
+    )
+    owned = owned_objects(source)
+    known = {revision.id for revision in source.revisions}
+    problems = []
+    versions = sorted(set(contents.versions) - known)
+    if versions:
+        problems.append(f"version {_some(versions)}, which is not a revision of {app}")
+    apps = sorted(contents.ledger_apps - {app})
+    if apps:
+        problems.append(f"ledger rows of {_some(apps)}")
+    tables = sorted(
+        f"{schema}.{table}" if schema else table
+        for schema, table in contents.tables
+        if not _owned_table(target, owned, schema, table)
+    )
+    if tables:
+        problems.append(f"tables that are not {app}'s ({_some(tables)})")
+    if problems:
+        raise BackupError(
+            f"{file} holds {'; '.join(problems)}: it is not a backup of {app} and cannot be "
+            f"restored into {target.name}; nothing was changed"
+        )
+
+
+def _owned_table(target: Target, owned: Owned, schema: str | None, table: str) -> bool:
+    if schema is None:  # SQLite: every table in the one file
+        return table in owned.tables
+    if target.schema:  # a schema tenant's dump is its schema alone
+        return schema == target.schema and table in owned.tables
+    return schema in owned.schemas or (schema == "public" and table in owned.tables)
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _check_trusted(file: Path, manifest: dict[str, Any]) -> None:
+    """The backup and its manifest are this user's, nobody else can write them or their
+    folder, and the manifest's MAC was made with this installation's key."""
+    try:
+        signing.check_private(file)
+        signing.check_private(manifest_path(file))
+    except signing.Untrusted as exc:
+        raise BackupError(f"{file} is not restored: {exc}; nothing was changed") from None
+    key = _key(f"{file} cannot be checked")
+    if not signing.verify(key, signed_part(manifest), manifest.get("mac")):
+        raise BackupError(
+            f"{file} is not restored: its manifest's MAC does not match this installation's key "
+            f"(the manifest was edited, or made by another installation or an older netapps; "
+            f"the key is {signing.key_path()}); nothing was changed"
         )
 
 
@@ -340,7 +434,7 @@ def restore(
 ) -> Path | None:
     """Under the migration lock: check the file again, back up what is there now (the
     backup made, or None), then replace the app's objects with the file's, all or nothing."""
-    check_backup_file(target, file, other_database=other_database)
+    check_backup_file(target, file, source=source, other_database=other_database)
     engine = target.engine
     saved = None
     current = source.current(conn) if engine.exists(target) else ()

@@ -204,7 +204,7 @@ def migrate(
 
     options = options or MigrateOptions()
     spec = options.destination.strip()
-    if options.direction is None and spec.startswith("-") and spec[1:].isdigit():
+    if options.direction != "down" and spec.startswith("-") and spec[1:].isdigit():
         # A step down relative to wherever the database is: a downgrade, asked for by name.
         names = " ".join(sorted({t.name for t in chosen})) or "APP"
         raise UsageError(
@@ -212,6 +212,42 @@ def migrate(
             "(one app at a time)"
         )
     return migrate_all(project, chosen, options, workers, progress, on_result)
+
+
+@dataclass(frozen=True)
+class Downgrade:
+    """A database that ``migrate --to`` would take down, and what that costs."""
+
+    target: Target
+    plan: Plan
+    #: The steps down that drop data: (revision, what it drops).
+    dropping: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def planned_downgrades(project: Project, chosen: list[Target], to: str) -> list[Downgrade]:
+    """The databases ``migrate --to TO`` would take down, read without the lock (a move down
+    that was not confirmed is refused again under it: MigrateOptions.direction). A database
+    that cannot be read, or a revision that cannot be resolved, is left to the run to report."""
+    spec = to.strip()
+    if spec in ("head", "heads"):
+        return []
+    found = []
+    for target in chosen:
+        source = source_for(target)
+        state = status_of(project, target, source)
+        if state.error:
+            continue
+        try:
+            plan = make_plan(target, source, state.current, spec)
+        except NetappsError:
+            continue
+        if plan.direction != "down":
+            continue
+        dropping = tuple(
+            (step.revision.id, drops) for step in plan.steps if (drops := source.destructive(step))
+        )
+        found.append(Downgrade(target, plan, dropping))
+    return found
 
 
 def move(
@@ -380,8 +416,8 @@ def check_restore(
     """The database ``file`` would be restored into, after checking the file (its manifest:
     same app, tenant, engine and, unless ``other_database``, database; its checksum and its
     integrity) before anyone is asked, any lock taken or any connection opened."""
-    target, _source = one(project, name)
-    backup.check_backup_file(target, file.resolve(), other_database=other_database)
+    target, source = one(project, name)
+    backup.check_backup_file(target, file.resolve(), source=source, other_database=other_database)
     return target
 
 
@@ -396,7 +432,7 @@ def restore(
     """Replace a database with a backup, under the migration lock, after backing up what it
     holds now; the target, and that backup (None when the database was empty)."""
     target, source = one(project, name)
-    backup.check_backup_file(target, file.resolve(), other_database=other_database)
+    backup.check_backup_file(target, file.resolve(), source=source, other_database=other_database)
     saved = executor.restore(
         project, target, source, file.resolve(), lock_timeout, other_database=other_database
     )

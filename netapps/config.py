@@ -16,6 +16,7 @@ from netapps.engines import engine_for
 from netapps.engines.base import DatabaseEngine
 from netapps.errors import ConfigError, UnknownAppError
 from netapps.settings import CONFIG_FILE
+from netapps.tenants import check_tenant_name
 from netapps.urls import mask, parse_url
 
 Kind = Literal["alembic", "sql"]
@@ -87,7 +88,7 @@ class Project:
             if app.matches(name):
                 return app
         known = ", ".join(a.name for a in self.apps)
-        raise UnknownAppError(f"unknown app '{name}'; known apps: {known}")
+        raise UnknownAppError(f"unknown app {name!r}; known apps: {known}")
 
     def targets(self, names: list[str] | None) -> list[Target]:
         """Every database of the named apps (all apps by default); ``app:tenant`` names one."""
@@ -99,6 +100,7 @@ class Project:
             app_name, _, tenant = name.partition(":")
             app = self.find(app_name)
             if tenant:
+                check_tenant_name(app.name, tenant, "on the command line")
                 if tenant not in app.tenant_set:
                     raise UnknownAppError(f"{app.name} has no tenant '{tenant}'")
                 wanted: tuple[str | None, ...] = (tenant,)

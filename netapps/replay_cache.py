@@ -8,8 +8,11 @@ JSON file per key, named by the key: a SHA-256 over the app, its kind, the engin
 every migration file's checksum (so editing, adding or removing a file changes the key), the
 checksums of the app's ``alembic/env.py`` and ``alembic.ini``, and the versions of netapps,
 SQLAlchemy and Alembic. A file is written atomically (temporary name, then rename) with mode
-0600, and holds a digest of its own body: a truncated, corrupt, foreign or stale file is
-ignored (the full path runs and writes it again). Deleting the folder is always safe.
+0600, and holds a keyed MAC of its own body (HMAC-SHA256 with the installation's key,
+netapps.signing): a truncated, corrupt or stale file is ignored (the full path runs and writes
+it again); one that is edited, forged, another user's, or writable by others (or in a folder
+others can write) is refused with one warning line, and the full path runs. Deleting the
+folder is always safe.
 
 Standard library only: the replay reads this without importing SQLAlchemy.
 """
@@ -22,16 +25,17 @@ import decimal
 import hashlib
 import json
 import os
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netapps import __version__
+from netapps import __version__, signing
 from netapps.sources import revisions, sql_files
 
 #: Bumped whenever the file's layout or the meaning of a recording changes.
-FORMAT = 2
+FORMAT = 3
 #: Engines whose recordings the replay can run, by URL scheme: the plain driver must be the
 #: one the recording was made with (same placeholders, same parameter types).
 REPLAYABLE_SCHEMES = {
@@ -327,13 +331,18 @@ def path_for(key: str) -> Path:
     return cache_folder() / f"{key}.json"
 
 
-def save(recording: Recording) -> Path:
+def save(recording: Recording) -> Path | None:
+    """Write the recording with its MAC; None (nothing written) where a recording could not
+    be trusted when read back: a folder others can write, a key that cannot be used."""
     body = json.dumps(_to_json(recording), sort_keys=True)
-    document = json.dumps(
-        {"format": FORMAT, "digest": hashlib.sha256(body.encode()).hexdigest(), "body": body}
-    )
     folder = cache_folder()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        signing.check_folder(folder)
+        mac = signing.mac(signing.installation_key(), body.encode())
+    except signing.Untrusted:
+        return None  # the replay says so, once, when it finds no usable recording
+    document = json.dumps({"format": FORMAT, "mac": mac, "body": body})
     path = path_for(recording.key)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -347,16 +356,35 @@ def save(recording: Recording) -> Path:
     return path
 
 
-def load(key: str) -> Recording | None:
-    """The recording of ``key``, or None if there is none or it is not a sound one."""
+def load(key: str, *, warn: bool = True) -> Recording | None:
+    """The recording of ``key``, or None if there is none or it is not a sound one. A file
+    that is there but cannot be trusted (another user's, writable by others, in a folder
+    others can write, or whose MAC does not match this installation's key) is refused with
+    one warning line naming it, unless ``warn`` is False."""
+    path = path_for(key)
     try:
-        document = json.loads(path_for(key).read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            info = os.fstat(handle.fileno())
+            text = handle.read()
+    except OSError:
+        return None
+    try:
+        document = json.loads(text)
         body = document["body"]
         if document["format"] != FORMAT:
-            return None
-        if hashlib.sha256(body.encode()).hexdigest() != document["digest"]:
-            return None
+            return None  # another netapps version's layout: recorded again
+        signing.check_private(path, info)
+        if not signing.verify(signing.installation_key(), body.encode(), document.get("mac")):
+            raise signing.Untrusted(
+                "its MAC does not match this installation's key (edited, or not made here)"
+            )
         recording = _from_json(json.loads(body))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except signing.Untrusted as exc:
+        if warn:
+            sys.stderr.write(
+                f"warning: ignoring replay recording {path}: {exc}; migrating without it\n"
+            )
+        return None
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return recording if recording.key == key else None

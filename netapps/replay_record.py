@@ -252,7 +252,7 @@ def recorder_for(
         key = replay_cache.cache_key(
             app.name, app.kind, app.folder, engine, scheme, chain, in_schema=in_schema
         )
-        if replay_cache.load(key) is not None:
+        if replay_cache.load(key, warn=False) is not None:
             return None  # recorded already
         empty = replay_cache.EMPTY_SCHEMA_QUERY if in_schema else replay_cache.EMPTY_QUERIES[engine]
         if conn.exec_driver_sql(empty).scalar():

@@ -32,11 +32,14 @@ ENGINES = ("sqlite", "postgresql")
 def replay_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """netapps records empty -> head runs and replays them (README: Fast from an empty
     database). The suite keeps its recordings in a folder of its own, so a run never reads what
-    an earlier run or the user recorded, and never writes into the user's cache; replaying
-    stays on, as users have it. Subprocesses inherit it (support.subprocess_env)."""
+    an earlier run or the user recorded, and never writes into the user's cache (nor makes a
+    key there); replaying stays on, as users have it. Subprocesses inherit it
+    (support.subprocess_env)."""
     folder = tmp_path_factory.mktemp("replay-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NETAPPS_REPLAY_CACHE", str(folder))
+        # The key that signs recordings and backup manifests (netapps.signing): the session's.
+        patch.setenv("NETAPPS_KEY_FILE", str(tmp_path_factory.mktemp("netapps-key") / "key"))
         yield
 
 

@@ -8,6 +8,7 @@ next numbered id and ``stamp`` writes a ledger row, as their netapps counterpart
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -120,3 +121,30 @@ def test_alembic_stamp_writes_a_ledger_row(db_url: URL) -> None:
     ok(alembic(folder, "stamp", "base", DATABASE_URL=url))
     assert ledger(db_url) == [(head, "stamp"), ("base", "stamp")]
     assert head not in ok(alembic(folder, "current", DATABASE_URL=url))
+
+
+#: A message that ends the docstring, runs code, and carries a backslash, a tab and a newline.
+INJECTION = 'x"""; import os; os.system("touch pwned"); """ \\ C:\\new\ttab\nsecond line'
+
+
+@pytest.mark.parametrize("app", ALEMBIC_APPS)
+def test_revision_message_typed_in_the_folder_is_only_text(app: str, tmp_path: Path) -> None:
+    """``alembic revision -m`` renders the app's script.py.mako: whatever the message holds,
+    the new file's docstring shows it as typed and nothing of it runs."""
+    folder = copy_app(app, tmp_path)
+    config = write_config(tmp_path / "netapps.toml", [app], folders={app: folder})
+    variables = {"DATABASE_URL": CLOSED["psycopg"], "NETAPPS_CONFIG": str(config)}
+    versions = folder / "alembic" / "versions"
+    before = set(versions.glob("*.py"))
+    ok(alembic(folder, "revision", "-m", INJECTION, **variables))
+    (created,) = set(versions.glob("*.py")) - before
+    text = created.read_text()
+    tree = ast.parse(text)
+    assert [type(node).__name__ for node in tree.body[:1]] == ["Expr"]
+    assert not any(
+        isinstance(node, ast.Import) and node.names[0].name == "os" for node in tree.body
+    )
+    docstring = ast.get_docstring(tree, clean=False) or ""
+    assert docstring.startswith(INJECTION + "\n"), docstring
+    ok(alembic(folder, "history", **variables))
+    assert not (folder / "pwned").exists() and not Path("pwned").exists()

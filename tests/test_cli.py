@@ -685,3 +685,28 @@ def test_run_all_migrations_at_the_root(cli: Cli) -> None:
     status = cli("status", "--exit-code", "--json")
     assert status.code == 0, status
     assert sorted(str(p) for f in APP_FOLDERS.values() for p in f.glob("*.db")) == repo_dbs
+
+
+def test_migrate_to_a_lower_revision_says_it_is_a_downgrade_and_needs_yes(
+    cli: Cli, db_url: URL
+) -> None:
+    """`migrate --to REV` below the current revision is a downgrade: it says so, how many
+    revisions and which of them drop data, and without a terminal to ask on it needs --yes
+    (exit 2, nothing changed); with --yes it goes down, a backup made first."""
+    cli.set_url("salesforce", db_url)
+    assert cli("migrate", "salesforce").code == 0
+    refused = cli("migrate", "salesforce", "--to", "001")
+    assert_error(refused, 2, "--yes", "netapps downgrade salesforce 001")
+    said = refused.err
+    assert f"downgrade of {len(SF_VERSIONS) - 1} revisions" in said, said
+    steps = cli("plan", "salesforce", "--to", "001", "--json").json()[0]["steps"]
+    dropping = [s["revision"] for s in steps if s["destructive"]]
+    assert dropping and all(revision in said for revision in dropping), said
+    assert cli.current("salesforce") == [SF_HEAD]
+    json_refused = cli("migrate", "salesforce", "--to", "001", "--json")
+    assert json_refused.code == 2 and cli.current("salesforce") == [SF_HEAD]
+    done = cli("migrate", "salesforce", "--to", "001", "--yes", "--json")
+    assert done.code == 0, done
+    assert done.json()[0]["backup"] and cli.current("salesforce") == ["001"]
+    # Up again needs no confirmation, as before.
+    assert cli("migrate", "salesforce", "--to", SF_HEAD).code == 0

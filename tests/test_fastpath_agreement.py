@@ -66,7 +66,8 @@ def sql_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def migrate(monkeypatch: pytest.MonkeyPatch, url: str, to: str = "head") -> None:
     monkeypatch.setenv("SALESFORCE_DATABASE_URL", url)
-    assert full_main(["migrate", "salesforce", "--to", to]) == 0
+    # --yes: a percent-escape is unescaped, so "a%20b.db" is "a b.db" and --to 001 goes down.
+    assert full_main(["migrate", "salesforce", "--to", to, "--yes"]) == 0
 
 
 def test_sqlite_urls_fast_and_full_agree(

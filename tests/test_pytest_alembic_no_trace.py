@@ -1,11 +1,13 @@
 """pytest-alembic's experimental ``test_downgrade_leaves_no_trace`` on every Alembic app, on
 SQLite and PostgreSQL.
 
-That test runs each revision inside one transaction it rolls back. A revision that builds an
-index CONCURRENTLY (``autocommit_block``) cannot run inside a transaction, so those revisions
-are stamped over instead of run, with pytest-alembic's own ``skip_revisions`` setting; every
-other revision is checked. (tests/test_concurrent_indexes.py and the offline-SQL tests run
-the concurrent ones for real.)
+That test runs each revision inside one transaction it rolls back. On SQLite the fixtures are
+exactly pytest-alembic's documented ones and every revision runs: ``autocommit_block()`` is
+taken only where the dialect needs it (PostgreSQL's CONCURRENTLY; netapps.runtime.env). On
+PostgreSQL a revision that builds an index CONCURRENTLY cannot run inside a transaction, so
+those revisions are stamped over instead of run, with pytest-alembic's own ``skip_revisions``
+setting; every other revision is checked. (tests/test_concurrent_indexes.py and the
+offline-SQL tests run the concurrent ones for real.)
 """
 
 from __future__ import annotations
@@ -32,8 +34,12 @@ def outside_transaction(app: str) -> list[str]:
 
 
 @pytest.fixture(params=ALEMBIC_APPS)
-def alembic_config(request: pytest.FixtureRequest) -> Config:
+def alembic_config(request: pytest.FixtureRequest, engine: str) -> Config:
     ini = AlembicConfig(str(APP_FOLDERS[request.param] / "alembic.ini"))
+    if engine == "sqlite":
+        # As pytest-alembic's documentation writes it: nothing skipped. SQLite builds every
+        # index inside the transaction (autocommit_block() leaves it only on PostgreSQL).
+        return Config(alembic_config=ini)
     return Config(alembic_config=ini, skip_revisions=outside_transaction(request.param))
 
 

@@ -12,13 +12,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
-from support import APP_FOLDERS, connect
+from support import APP_FOLDERS, connect, url_text
+from support import write_config as repo_write_config
+
+from netapps import backup as backup_module
+from netapps import signing
 
 NETAPPS = str(Path(sys.executable).parent / "netapps")
 
@@ -341,6 +346,9 @@ def test_corrupt_sqlite_backup_with_a_forged_manifest_fails_integrity(tmp_path: 
     manifest_file = backup.parent / (backup.name + ".json")
     manifest = json.loads(manifest_file.read_text())
     manifest.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    # Signed with the installation's key, as a corruption of the file alone leaves it: the
+    # integrity check is what refuses it then.
+    manifest["mac"] = signing.mac(signing.installation_key(), backup_module.signed_part(manifest))
     manifest_file.write_text(json.dumps(manifest))
     refused = run("restore", "fixture", str(backup), "--yes", env=env)
     assert refused.returncode == 7, refused.stdout + refused.stderr
@@ -394,7 +402,7 @@ def test_restoring_the_live_sqlite_file_onto_itself_is_refused(tmp_path: Path) -
     assert refused.returncode == 7, refused.stdout + refused.stderr
     assert "live database" in refused.stderr
     assert version(url) == {"002_create_t2"}
-    ok(run("migrate", "fixture", "--to", "001", "--lock-timeout", "2", env=env))  # no lock held
+    ok(run("migrate", "fixture", "--to", "001", "--yes", "--lock-timeout", "2", env=env))  # no lock
 
 
 # -- only the app's objects ---------------------------------------------------------------------
@@ -516,3 +524,123 @@ def test_restore_into_a_new_or_empty_sqlite_file(tmp_path: Path) -> None:
         assert version(second) == {"001_create_big"} and count(second) == 50
         if not prepare:
             assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_unusable_backup_folder_stops_downgrade_and_restore_with_code_7(
+    db_url: URL, tmp_path: Path
+) -> None:
+    """The backups folder is a file (or otherwise cannot hold a backup): downgrade and
+    restore stop before changing anything, exit 7, one line naming the folder."""
+    env, backup = made_backup(db_url, tmp_path)
+    config = Path(env["NETAPPS_CONFIG"])
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backups folder should be")
+    config.write_text(config.read_text().replace(str(tmp_path / "backups"), str(blocker)))
+    for command in (
+        ("downgrade", "fixture", "-1"),
+        ("restore", "fixture", str(backup), "--yes"),
+    ):
+        done = run(*command, env=env)
+        assert done.returncode == 7, (command, done.stdout + done.stderr)
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and str(blocker) in errors[0], done.stderr
+        assert "unexpected" not in done.stderr and "Traceback" not in done.stderr
+        assert version(db_url) == {"002_create_t2"} and count(db_url) == 50
+
+
+def _edit_manifest(backup: Path) -> None:
+    manifest_file = backup.parent / (backup.name + ".json")
+    manifest = json.loads(manifest_file.read_text())
+    manifest["from"] = "base"  # what it claims; the file is unchanged
+    manifest_file.write_text(json.dumps(manifest))
+
+
+def _another_user(backup: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    os.chown(backup, 65534, 65534)
+
+
+@pytest.mark.parametrize(
+    "weaken",
+    [
+        _edit_manifest,
+        lambda backup: backup.chmod(0o666),
+        lambda backup: (backup.parent / (backup.name + ".json")).chmod(0o662),
+        _another_user,
+        lambda backup: backup.parent.chmod(0o777),
+    ],
+    ids=["edited-manifest", "file-0666", "manifest-0662", "another-user", "folder-0777"],
+)
+def test_a_backup_that_cannot_be_trusted_is_refused_before_anything(
+    tmp_path: Path, weaken: Callable[[Path], object]
+) -> None:
+    """Manifests carry a MAC made with the installation's key; a backup whose manifest was
+    edited, or that another user owns, or that others can write (file, manifest or folder)
+    is refused with one line, exit 7, nothing changed."""
+    url = URL.create("sqlite", database=str(tmp_path / "db.sqlite"))
+    env, backup = made_backup(url, tmp_path)
+    with connect(url) as conn, conn.begin():
+        conn.execute(text("DELETE FROM big WHERE id > 5"))
+    weaken(backup)
+    refused = run("restore", "fixture", str(backup), "--yes", env=env)
+    assert refused.returncode == 7, refused.stdout + refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(backup) in errors[0], refused.stderr
+    assert count(url) == 5 and version(url) == {"002_create_t2"}
+
+
+@pytest.fixture
+def two_databases(db_url: URL, tmp_path: Path) -> Iterator[tuple[URL, URL]]:
+    """Two empty databases of the parametrised engine."""
+    if db_url.get_backend_name() == "sqlite":
+        yield db_url, URL.create("sqlite", database=str(tmp_path / "second.db"))
+        return
+    name = f"{db_url.database}_second"
+    admin = {"host": db_url.host, "port": db_url.port, "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield db_url, db_url.set(database=name)
+    finally:
+        with psycopg.connect(**admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_another_apps_backup_relabelled_as_this_apps_is_refused_by_its_contents(
+    two_databases: tuple[URL, URL], tmp_path: Path
+) -> None:
+    """A ServiceNow backup whose manifest says SAP (and is signed: the manifest alone cannot
+    tell) is refused, exit 7 in one line, because its version rows and tables are not SAP's;
+    SAP's database is left as it was."""
+    sap_url, servicenow_url = two_databases
+    config = repo_write_config(
+        tmp_path / "netapps.toml",
+        ["sap", "servicenow"],
+        urls={"sap": url_text(sap_url), "servicenow": url_text(servicenow_url)},
+    )
+    env = cli_env(NETAPPS_CONFIG=str(config))
+    ok(run("migrate", env=env))
+    done = ok(run("downgrade", "servicenow", "-1", "--json", env=env))
+    servicenow_backup = Path(json.loads(done.stdout)[0]["backup"])
+    sap_backup = Path(
+        json.loads(ok(run("downgrade", "sap", "-1", "--json", env=env)).stdout)[0]["backup"]
+    )
+    ok(run("migrate", env=env))
+    sap_manifest = json.loads((sap_backup.parent / (sap_backup.name + ".json")).read_text())
+    relabelled = sap_backup.parent / ("29991231T000000000000Z-x-y" + servicenow_backup.suffix)
+    shutil.copy(servicenow_backup, relabelled)
+    manifest = json.loads(
+        (servicenow_backup.parent / (servicenow_backup.name + ".json")).read_text()
+    )
+    manifest.update(app="sap", database=sap_manifest["database"], url=sap_manifest["url"])
+    manifest["mac"] = signing.mac(signing.installation_key(), backup_module.signed_part(manifest))
+    (relabelled.parent / (relabelled.name + ".json")).write_text(json.dumps(manifest))
+    before = ok(run("status", "sap", "--json", env=env)).stdout
+    refused = run("restore", "sap", str(relabelled), "--yes", env=env)
+    assert refused.returncode == 7, refused.stdout + refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "sap" in errors[0] and str(relabelled) in errors[0], errors
+    assert ok(run("status", "sap", "--json", env=env)).stdout == before
+    # SAP's own backup of the same kind is restored as ever.
+    ok(run("restore", "sap", str(sap_backup), "--yes", env=env))

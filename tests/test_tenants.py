@@ -109,3 +109,42 @@ def test_postgres_schema_tenants(tmp_path: Path, pg_database: URL) -> None:
         assert rows == 2 * len(list((APP_FOLDERS["mulesoft"] / "alembic/versions").glob("0*.py")))
     assert netapps("migrate", env=env).returncode == 0
     assert netapps("status", "--exit-code", env=env).returncode == 0
+
+
+#: Names outside the documented set ([A-Za-z0-9_] first, then [A-Za-z0-9_-], 63 at most):
+#: a control character, surrounding spaces, a path, too long.
+BAD_TENANT_NAMES = ["acme\n", "acme\r", " acme", "acme ", "ac\tme", "ac\x00me", "../acme", "a" * 64]
+
+
+@pytest.mark.parametrize("source", ["tenants", "tenants_file", "command line"])
+@pytest.mark.parametrize("name", BAD_TENANT_NAMES, ids=repr)
+def test_a_tenant_name_outside_the_set_is_a_usage_error_from_every_source(
+    tmp_path: Path, name: str, source: str
+) -> None:
+    """Exit 2, one line naming it (escaped), and no database made for anybody."""
+    folder = tmp_path / "dbs"
+    folder.mkdir()
+    database = {"url": f"sqlite:///{folder}/sn-{{tenant}}.db"}
+    if source == "tenants_file":
+        if name != name.strip() and "\x00" not in name:
+            pytest.skip("a tenants file is read one name a line, spaces around it removed")
+        (tmp_path / "tenants.txt").write_bytes(f"globex\n{name}\n".encode())
+        env = config(tmp_path, "servicenow", database, {"tenants_file": "tenants.txt"})
+        args: tuple[str, ...] = ("migrate",)
+    elif source == "tenants":
+        env = config(tmp_path, "servicenow", database, {"tenants": ["globex", "PLACEHOLDER"]})
+        written = Path(env["NETAPPS_CONFIG"])
+        # As TOML escapes it ("acme\n"); JSON's escapes are TOML's.
+        written.write_text(written.read_text().replace('"PLACEHOLDER"', json.dumps(name)))
+        args = ("migrate",)
+    else:
+        if "\x00" in name:
+            pytest.skip("a command line cannot hold a NUL")
+        env = config(tmp_path, "servicenow", database, {"tenants": ["globex"]})
+        args = ("migrate", f"servicenow:{name}")
+    done = netapps(*args, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
+    assert repr(name) in lines[0] or name.strip() not in ("", "acme"), lines
+    assert list(folder.iterdir()) == [], "a database was made"

@@ -240,8 +240,12 @@ def migrate_command(
         int | None,
         typer.Option("--parallel", min=1, help="Databases migrated at once (default: CPUs)."),
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Go down without asking when --to is below.")
+    ] = False,
 ) -> None:
-    """Bring the apps to head (or --to REV); when one fails, the others still run."""
+    """Bring the apps to head (or --to REV); when one fails, the others still run. A --to
+    below the current revision is a downgrade: shown, and asked for (or --yes)."""
     project = _project()
     if State.app_folder is not None:
         targets = commands.folder_targets(project, State.app_folder)
@@ -256,8 +260,47 @@ def migrate_command(
         statement_timeout=statement_timeout,
         lock_retries=lock_retries,
     )
+    spec = to.strip()
+    if not (spec.startswith("-") and spec[1:].isdigit()):  # refused as such below
+        downgrades = commands.planned_downgrades(project, targets, to)
+        _confirm_downgrades(downgrades, to, yes)
+        # Nothing confirmed going down: a database found below --to now but above it under
+        # the lock (another migrator ran meanwhile) is refused there, not taken down.
+        options.direction = None if downgrades else "up"
     workers = parallel or commands.default_workers()
     _finish(_run_migrations(project, targets, options, json_output, workers), json_output)
+
+
+def _confirm_downgrades(downgrades: list[commands.Downgrade], to: str, yes: bool) -> None:
+    """Say which databases ``migrate --to`` takes down, by how many revisions and which of
+    them drop data; then ask, as ``restore`` does (no terminal: --yes is needed)."""
+    if not downgrades:
+        return
+    shown = 10
+    for down in downgrades[:shown]:
+        count = len(down.plan.steps)
+        where = ", ".join(down.plan.current) or "base"
+        report.err.print(
+            f"{down.target.name}: --to {to} is a downgrade of {count} revision"
+            f"{'s' * (count != 1)} ({where} → {down.plan.destination_name})",
+            markup=False,
+        )
+        for revision, drops in down.dropping:
+            report.err.print(f"  {revision} drops data: {'; '.join(drops)}", markup=False)
+    if len(downgrades) > shown:
+        report.err.print(f"... and {len(downgrades) - shown} more databases", markup=False)
+    if yes:
+        return
+    first = downgrades[0]
+    hint = f"`netapps downgrade {first.target.name} {to}`"
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"migrate --to {to} would downgrade {first.target.name}"
+            f"{f' and {len(downgrades) - 1} more' if len(downgrades) > 1 else ''}; confirm "
+            f"with --yes, or use {hint}"
+        )
+    if not typer.confirm("Downgrade?"):
+        raise typer.Exit(errors.EXIT_USAGE)
 
 
 def _move(

@@ -56,6 +56,18 @@ def die_with_parent() -> None:
 
 
 @dataclass(frozen=True)
+class BackupContents:
+    """What a backup holds, as far as telling whose it is goes."""
+
+    #: (schema, table) of every table; schema None where the engine has none (SQLite).
+    tables: frozenset[tuple[str | None, str]]
+    #: The rows of its version table (revision ids).
+    versions: tuple[str, ...]
+    #: The apps its ledger rows name.
+    ledger_apps: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Owned:
     """What belongs to an app in a database shared with others: the schemas it creates, and
     its tables in the default schema (its own, netapps' ledger and its version table). A
@@ -160,6 +172,12 @@ class DatabaseEngine:
     def verify_backup(self, path: Path) -> str:
         """Raise BackupError unless ``path`` is a complete, readable backup of this kind; the
         tool and version that wrote it (for the manifest)."""
+        raise NotImplementedError
+
+    def backup_contents(
+        self, path: Path, version_table: str, version_column: str
+    ) -> BackupContents:
+        """The tables, version rows and ledger apps of the (verified) backup at ``path``."""
         raise NotImplementedError
 
     def same_file(self, target: Target, path: Path) -> bool:

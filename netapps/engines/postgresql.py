@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from netapps.engines.base import DatabaseEngine, FastLocation, Owned, die_with_parent
+from netapps.engines.base import (
+    BackupContents,
+    DatabaseEngine,
+    FastLocation,
+    Owned,
+    die_with_parent,
+)
 from netapps.errors import BackupError, LockTimeout
 
 if TYPE_CHECKING:
@@ -229,6 +235,18 @@ class PostgresEngine(DatabaseEngine):
             if "Dumped by pg_dump version:" in line:
                 return "pg_dump " + line.split(":", 1)[1].strip()
         return "pg_dump"
+
+    def backup_contents(
+        self, path: Path, version_table: str, version_column: str
+    ) -> BackupContents:
+        from netapps.settings import LEDGER_TABLE
+
+        toc = _toc(path)
+        tables = frozenset((schema, name) for kind, schema, name, _line in toc if kind == "TABLE")
+        rows = _copied_rows(path, (version_table, LEDGER_TABLE))
+        versions = tuple(str(r.get(version_column)) for r in rows.get(version_table, []))
+        apps = frozenset(str(r.get("app")) for r in rows.get(LEDGER_TABLE, []))
+        return BackupContents(tables, versions, apps)
 
     def restore(self, target: Target, path: Path, owned: Owned) -> None:
         """The dump becomes a SQL file that psql reads itself (never a stream that could end
@@ -481,6 +499,53 @@ def _toc(path: Path) -> list[tuple[str, str, str, str]]:
         if entry is not None:
             found.append((*entry, line))
     return found
+
+
+def _copied_rows(path: Path, tables: tuple[str, ...]) -> dict[str, list[dict[str, str | None]]]:
+    """The rows a dump holds for ``tables`` (by name, in any schema), read from the COPY
+    data ``pg_restore --data-only`` writes: {table: [{column: value}]}."""
+    import re
+    import shutil
+    import subprocess
+
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
+        raise BackupError("pg_restore is needed to check a backup; install postgresql-client")
+    selected = [arg for table in tables for arg in ("-t", table)]
+    done = subprocess.run(
+        [pg_restore, "--data-only", *selected, "-f", "-", str(path)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{path} is not a readable pg_dump backup: {_first(done.stderr)}")
+    header = re.compile(r"^COPY (\S+) \((.*)\) FROM stdin;$")
+    found: dict[str, list[dict[str, str | None]]] = {}
+    columns: list[str] | None = None
+    rows: list[dict[str, str | None]] = []
+    for line in done.stdout.splitlines():
+        if columns is None:
+            match = header.match(line)
+            if match:
+                table = match.group(1).rsplit(".", 1)[-1].strip('"')
+                columns = [c.strip().strip('"') for c in match.group(2).split(",")]
+                rows = found.setdefault(table, [])
+        elif line == "\\.":
+            columns = None
+        else:
+            values = [None if v == "\\N" else _copy_text(v) for v in line.split("\t")]
+            rows.append(dict(zip(columns, values, strict=False)))
+    return found
+
+
+def _copy_text(value: str) -> str:
+    """A value of COPY's text format, its backslash escapes undone."""
+    import re
+
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(1)), value)
 
 
 def _listing(path: Path) -> str:

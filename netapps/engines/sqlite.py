@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netapps.engines.base import DatabaseEngine, FastLocation, Owned, who
+from netapps.engines.base import BackupContents, DatabaseEngine, FastLocation, Owned, who
 from netapps.errors import BackupError, LockTimeout, UnreachableError, UsageError
 
 if TYPE_CHECKING:
@@ -137,6 +137,30 @@ class SqliteEngine(DatabaseEngine):
         if not tables:
             raise BackupError(f"{path} holds no tables: it is not a backup of a database")
         return f"sqlite {sqlite3.sqlite_version}"
+
+    def backup_contents(
+        self, path: Path, version_table: str, version_column: str
+    ) -> BackupContents:
+        from netapps.settings import LEDGER_TABLE
+
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                names = {str(r[0]) for r in found if not str(r[0]).startswith("sqlite_")}
+                versions: tuple[str, ...] = ()
+                if version_table in names:
+                    rows = conn.execute(f'SELECT "{version_column}" FROM "{version_table}"')
+                    versions = tuple(str(r[0]) for r in rows)
+                apps: frozenset[str] = frozenset()
+                if LEDGER_TABLE in names:
+                    rows = conn.execute(f"SELECT DISTINCT app FROM {LEDGER_TABLE}")
+                    apps = frozenset(str(r[0]) for r in rows)
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise BackupError(f"{path} is not a readable SQLite database ({exc})") from None
+        return BackupContents(frozenset((None, n) for n in names), versions, apps)
 
     def same_file(self, target: Target, path: Path) -> bool:
         live = database_file(target)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from contextlib import nullcontext
 from logging.config import fileConfig
 from pathlib import Path
 from typing import Any
@@ -386,9 +387,23 @@ def _run_offline(target: Target, metadata: MetaData) -> None:
         on_version_apply=_offline_ledger_row(target),
         **comparison_options(target, metadata),
     )
+    _autocommit_only_where_needed()
     context.execute(offline.create_ledger())
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _autocommit_only_where_needed() -> None:
+    """Revisions build indexes CONCURRENTLY inside ``op.get_context().autocommit_block()``,
+    which PostgreSQL needs (CONCURRENTLY cannot run in a transaction). SQLite has no
+    CONCURRENTLY and builds an index inside a transaction; leaving the transaction there
+    only breaks whoever wraps migrations in one (pytest-alembic's downgrade-leaves-no-trace
+    test) and splits a migration's all-or-nothing. So on SQLite the block runs in place,
+    inside the migration's transaction. Done here, where every app's env.py runs, so that
+    the revision files (whose checksums the ledgers hold) stay as they are."""
+    migration_context = context.get_context()
+    if migration_context.dialect.name == "sqlite":
+        migration_context.autocommit_block = nullcontext  # type: ignore[method-assign,assignment]
 
 
 def _offline_ledger_row(target: Target) -> Any:
@@ -445,6 +460,7 @@ def _run_online(
             # (this one was begun by our own reads above).
             connection.commit()
         context.configure(connection=connection, **options)
+        _autocommit_only_where_needed()
         with context.begin_transaction():
             context.run_migrations()
         if connection.in_transaction() and not callers_transaction:

@@ -1,4 +1,21 @@
-"""${message}
+<%!
+    def docstring_text(text):
+        """The message as text inside the file's triple-quoted docstring: backslashes and
+        quotes escaped, so it can neither end the docstring nor form an escape; newlines kept,
+        other control characters escaped, so the docstring reads as it was typed."""
+        out = []
+        text = str(text)  # None without -m, rendered as Alembic renders it
+        for char in text:
+            if char in '\\"':
+                out.append("\\" + char)
+            elif char == "\n":
+                out.append(char)
+            elif ord(char) < 32 or ord(char) == 127:
+                out.append(repr(char)[1:-1])
+            else:
+                out.append(char)
+        return "".join(out)
+%>"""${docstring_text(message)}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
