@@ -15,7 +15,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -123,6 +123,30 @@ async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 409, "the change conflicts with existing data")
 
 
+#: How long a client should wait before trying again when the database cannot be reached.
+RETRY_AFTER_SECONDS = "5"
+
+
+async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    """The database (or the connection to it) failed: 503, try again. SQLAlchemy invalidates
+    the pool on a lost connection, so the requests after the database is back reconnect: the
+    service recovers by itself. On SQLite this is also "database is locked" past the timeout."""
+    log.warning("database_unavailable", error=type(getattr(exc, "orig", exc)).__name__)
+    return problem_response(
+        request,
+        503,
+        "the database cannot be reached; try again shortly",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot hold (a number out of its type's range, say): the input is
+    # wrong, not the server. The value itself stays out of the log and the answer.
+    log.warning("data_error", error=type(getattr(exc, "orig", exc)).__name__)
+    return problem_response(request, 422, "a value is out of the range the database can hold")
+
+
 class ErrorBoundaryMiddleware:
     """The last line: an exception no handler took becomes a 500 problem, and the log gets its
     type and where it was raised, not its message (a database error's message can quote the
@@ -163,3 +187,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(DataError, _on_data_error)
+    for unreachable in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
+        app.add_exception_handler(unreachable, _on_database_unreachable)

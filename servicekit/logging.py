@@ -8,11 +8,33 @@ response bodies, headers or parameters: that is where passwords, tokens and keys
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 _configured: tuple[bool, str] | None = None
+
+#: C0 and C1 control characters and DEL: a NUL, a newline or an escape sequence in a value
+#: (a request path, say) would cut, forge or recolour a log line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_control(value: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def escape_control_characters(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: every text value of the event with its control characters
+    written as ``\\xNN``, so one event is one line whatever a caller sent."""
+    for key, value in event.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            event[key] = escape_control(value)
+    return event
 
 
 def configure_logging(json_lines: bool, level: str = "INFO") -> None:
@@ -44,7 +66,11 @@ def configure_logging(json_lines: bool, level: str = "INFO") -> None:
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            escape_control_characters,
+            renderer,
+        ],
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from servicekit import migrations
 from servicekit.auth import PUBLIC, SERVICE_ROLE, ApiKeyResolver, Principal
+from servicekit.auth_tables import AuthTables
 from servicekit.db import Database
 from servicekit.errors import install_error_handlers, problem_response
 from servicekit.logging import configure_logging
@@ -58,6 +59,10 @@ class ServiceSpec:
     api_key_resolver: ApiKeyResolver | None = None
     #: Its messages to and from the other services (outbox, relay, inbox), if any.
     messaging: MessagingSpec | None = None
+    #: Its refresh tokens and failed sign-ins (rotation, revocation, a rate limit shared by
+    #: replicas); without them refresh tokens are not recorded and failures are counted in
+    #: the process's memory.
+    auth_tables: AuthTables | None = None
 
 
 async def configured_service_keys(request: Request, key: str) -> Principal | None:
@@ -138,7 +143,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.state.tokens = TokenService(
         settings.secret, spec.app, settings.access_token_minutes, settings.refresh_token_minutes
     )
-    app.state.login_limiter = LoginLimiter(settings.login_rate_limit)
+    app.state.auth_tables = spec.auth_tables
+    app.state.login_limiter = LoginLimiter(
+        settings.login_rate_limit,
+        spec.auth_tables.login_failures if spec.auth_tables is not None else None,
+    )
     app.state.api_key_resolver = spec.api_key_resolver or configured_service_keys
     install_error_handlers(app)
     install_middleware(app, settings.allowed_origins)

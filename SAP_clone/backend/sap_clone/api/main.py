@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sap_clone.api.routers import modules, password_resets, tickets, users
 from sap_clone.api.services.users import SapAccounts, ensure_admin
 from sap_clone.api.settings import SapSettings
-from sap_clone.models import Base
+from sap_clone.models import AUTH, Base
 from sap_clone.models.users import USER_ROLES
 from servicekit.accounts import auth_router
 from servicekit.db import Database
@@ -44,6 +44,7 @@ SPEC = ServiceSpec(
         password_resets.router,
     ],
     bootstrap=bootstrap,
+    auth_tables=AUTH,
     messaging=password_resets.MESSAGING_SPEC,
 )
 

@@ -14,9 +14,9 @@ from servicekit.settings import ServiceSettings
 from servicenow.api.deps import ADMIN, ADMIN_RULE, ROLES
 from servicenow.api.routers import password_resets, table_api, tickets
 from servicenow.api.settings import ServiceNowSettings
-from servicenow.models import Base, User
+from servicenow.models import AUTH, Base, User
 
-ACCOUNTS = EmailAccounts(User)
+ACCOUNTS = EmailAccounts(User, AUTH)
 
 
 async def bootstrap(db: Database, settings: ServiceSettings) -> None:
@@ -45,6 +45,7 @@ SPEC = ServiceSpec(
         password_resets.router,
     ],
     bootstrap=bootstrap,
+    auth_tables=AUTH,
     messaging=password_resets.MESSAGING_SPEC,
 )
 

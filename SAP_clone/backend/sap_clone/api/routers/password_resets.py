@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sap_clone.api.deps import AdminOnly, ReadSession, WriteSession
-from sap_clone.models import MESSAGING, PasswordResetTicket, User
+from sap_clone.models import AUTH, MESSAGING, PasswordResetTicket, User
 from sap_clone.models.password_reset import RESET_STATUSES
+from servicekit import refresh_tokens
 from servicekit.errors import conflict, not_found
 from servicekit.messaging import topics
 from servicekit.messaging.outbox import Handler, Message, MessagingSpec, Outbox, wake_relays
@@ -169,6 +170,7 @@ async def reset(
         raise conflict(f"SAP user {ticket.username} is no longer active: reject the request")
     user.password_hash = password_hash
     user.must_change_password = True
+    await refresh_tokens.revoke_user(session, AUTH, user.id)  # the old sessions end
     user.updated_at = dt.datetime.now(dt.UTC)
     ticket.status = "completed"
     ticket.assigned_to = admin.name

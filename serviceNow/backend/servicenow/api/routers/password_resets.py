@@ -3,7 +3,8 @@
 ``POST /api/password-resets`` opens a service request (category User Account / Password Reset)
 in ``submitted`` and, in the same transaction, the ``password_reset.requested`` message to the
 integration platform, under a new correlation id. With an ``Idempotency-Key`` header, the same
-caller retrying with the same key gets the first request's ticket back and nothing new is made.
+caller retrying with the same key gets the first request's ticket back and nothing new is made;
+the same key with a different request is refused (422).
 The platform's messages move the ticket to ``in_progress``, then ``resolved`` or ``rejected``
 with a work note saying why.
 """
@@ -11,6 +12,8 @@ with a work note saying why.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 from typing import Annotated
 
@@ -22,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import database_of
+from servicekit.domain import Invalid
 from servicekit.errors import Problem
 from servicekit.messaging import topics
 from servicekit.messaging.outbox import Handler, Message, MessagingSpec, Outbox, wake_relays
@@ -50,14 +54,30 @@ class PasswordResetRequest(BaseModel):
 router = APIRouter(prefix="/api/password-resets", tags=["password resets"])
 
 
-async def _existing(session: AsyncSession, owner: str, key: str) -> Ticket | None:
-    number = await session.scalar(
-        select(IdempotencyKey.ticket_number).where(
-            IdempotencyKey.owner == owner, IdempotencyKey.idempotency_key == key
+def request_digest(body: PasswordResetRequest) -> str:
+    """The request an Idempotency-Key stands for, as a SHA-256 of its canonical JSON."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _existing(session: AsyncSession, owner: str, key: str, digest: str) -> Ticket | None:
+    """The ticket a key made; the key reused with another request is a 422 (as the IETF
+    Idempotency-Key draft answers), never the first request's ticket."""
+    row = (
+        await session.execute(
+            select(IdempotencyKey.ticket_number, IdempotencyKey.request_digest).where(
+                IdempotencyKey.owner == owner, IdempotencyKey.idempotency_key == key
+            )
         )
-    )
-    if number is None:
+    ).first()
+    if row is None:
         return None
+    number, first_digest = row
+    if first_digest is not None and first_digest != digest:
+        raise Invalid(
+            "this Idempotency-Key was used with another request; use a new key for a new request",
+            fields=("Idempotency-Key",),
+        )
     return await session.scalar(select(Ticket).where(Ticket.ticket_number == number))
 
 
@@ -73,9 +93,10 @@ async def request_password_reset(
     ticket the first one made."""
     owner = principal.subject
     outbox: Outbox = request.app.state.outbox
+    digest = request_digest(body)
     async with database_of(request).writer() as session:
         if idempotency_key:
-            found = await _existing(session, owner, idempotency_key)
+            found = await _existing(session, owner, idempotency_key, digest)
             if found is not None:
                 response.status_code = status.HTTP_200_OK
                 return TicketOut.model_validate(found)
@@ -97,7 +118,10 @@ async def request_password_reset(
         if idempotency_key:
             session.add(
                 IdempotencyKey(
-                    owner=owner, idempotency_key=idempotency_key, ticket_number=ticket.ticket_number
+                    owner=owner,
+                    idempotency_key=idempotency_key,
+                    ticket_number=ticket.ticket_number,
+                    request_digest=digest,
                 )
             )
         requester = await session.get(User, ticket.requester_id)
@@ -119,7 +143,9 @@ async def request_password_reset(
             await session.commit()
         except IntegrityError:  # the same key, sent twice at once: the other one won
             await session.rollback()
-            if idempotency_key and (found := await _existing(session, owner, idempotency_key)):
+            if idempotency_key and (
+                found := await _existing(session, owner, idempotency_key, digest)
+            ):
                 response.status_code = status.HTTP_200_OK
                 return TicketOut.model_validate(found)
             raise
