@@ -37,43 +37,50 @@ def escape_control_characters(
     return event
 
 
-def configure_logging(json_lines: bool, level: str = "INFO") -> None:
-    global _configured
-    if _configured == (json_lines, level):
-        return
-    _configured = (json_lines, level)
-    shared: list[structlog.typing.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    structlog.configure(
-        # filter_by_level first: an event below the level costs nothing more.
-        processors=[
-            structlog.stdlib.filter_by_level,
-            *shared,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
+#: What every line gets, from structlog and from the standard library's loggers alike.
+_SHARED: list[structlog.typing.Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def line_formatter(json_lines: bool) -> logging.Formatter:
+    """How a record becomes one line: JSON or key=value, control characters escaped."""
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if json_lines
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             escape_control_characters,
             renderer,
         ],
     )
+
+
+def configure_logging(json_lines: bool, level: str = "INFO") -> None:
+    global _configured
+    if _configured == (json_lines, level):
+        return
+    _configured = (json_lines, level)
+    structlog.configure(
+        # filter_by_level first: an event below the level costs nothing more.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_SHARED,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
+    handler.setFormatter(line_formatter(json_lines))
     handler.set_name("servicekit")
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if h.get_name() != "servicekit"] + [handler]

@@ -44,7 +44,7 @@ class LoginLimiter:
                 .where(table.c.limit_key.in_(keys), table.c.failed_at > since)
                 .group_by(table.c.limit_key)
             )
-            counts = {str(key): int(count) for key, count in rows.tuples()}
+            counts = {str(key): int(count) for key, count in rows}
         if any(count >= self.amount for count in counts.values()):
             raise Problem(
                 429,
