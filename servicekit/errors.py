@@ -15,7 +15,13 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -140,6 +146,18 @@ async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResp
     )
 
 
+async def _on_driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """Any other driver error: a lost connection (the driver names it its own way; SQLAlchemy
+    marks it ``connection_invalidated``) is the database being unreachable; anything else is
+    the server's fault, logged as the error boundary logs it."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await _on_database_unreachable(request, exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    log.error("unhandled_error", error=type(exc).__name__, where=where, path=request.url.path)
+    return problem_response(request, 500, "an unexpected error occurred; it has been logged")
+
+
 async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
     # A value the database cannot hold (a number out of its type's range, say): the input is
     # wrong, not the server. The value itself stays out of the log and the answer.
@@ -188,5 +206,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(DataError, _on_data_error)
+    app.add_exception_handler(DBAPIError, _on_driver_error)
     for unreachable in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
         app.add_exception_handler(unreachable, _on_database_unreachable)

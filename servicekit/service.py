@@ -26,7 +26,7 @@ from servicekit import migrations
 from servicekit.auth import PUBLIC, SERVICE_ROLE, ApiKeyResolver, Principal
 from servicekit.auth_tables import AuthTables
 from servicekit.db import Database
-from servicekit.errors import install_error_handlers, problem_response
+from servicekit.errors import RETRY_AFTER_SECONDS, install_error_handlers, problem_response
 from servicekit.logging import configure_logging
 from servicekit.messaging import inbox
 from servicekit.messaging.admin import outbox_admin_router
@@ -206,7 +206,10 @@ async def ready(request: Request) -> dict[str, Any] | JSONResponse:
             current = tuple(sorted(r[0] for r in rows))
     except Exception as exc:
         return problem_response(
-            request, 503, f"the database cannot be reached ({type(exc).__name__})"
+            request,
+            503,
+            f"the database cannot be reached ({type(exc).__name__})",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
     if current != heads:
         return problem_response(
