@@ -139,3 +139,24 @@ def test_failed_sign_ins_are_limited_successes_are_not_and_replicas_share_the_co
         limited = two.post("/api/auth/login", json=right)
         assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
     query(service, "DELETE FROM {login_failures}")  # the module's other tests sign in too
+
+
+def test_a_refresh_reads_the_account_again_roles_included(service: Service) -> None:
+    """Roles travel in the access token; a refresh issues them as the account has them now."""
+    app = service.app
+    name, password, user_id = create_user(service.client, app, service.admin, app.roles[-1])
+    token = _sign_in(service, name, password)["refresh_token"]
+    promoted = app.roles[1]
+    if app.name == "sap":
+        query(
+            service,
+            "UPDATE {user_roles} SET role = :role WHERE user_id = :id",
+            role=promoted,
+            id=user_id,
+        )
+    else:
+        query(service, "UPDATE {users} SET role = :role WHERE id = :id", role=promoted, id=user_id)
+    refreshed = service.client.post("/api/auth/refresh", json={"refresh_token": token})
+    assert refreshed.status_code == 200
+    headers = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+    assert service.client.get("/api/auth/me", headers=headers).json()["roles"] == [promoted]
