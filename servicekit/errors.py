@@ -146,12 +146,25 @@ async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResp
     )
 
 
+#: SQLSTATE class 22, "data exception": a value out of range, NUL in text… (asyncpg's errors
+#: reach SQLAlchemy as a plain DBAPIError, not its DataError, and say it only this way).
+DATA_EXCEPTION_CLASS = "22"
+
+
+def _sqlstate(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code if isinstance(code, str) else ""
+
+
 async def _on_driver_error(request: Request, exc: Exception) -> JSONResponse:
     """Any other driver error: a lost connection (the driver names it its own way; SQLAlchemy
     marks it ``connection_invalidated``) is the database being unreachable; anything else is
     the server's fault, logged as the error boundary logs it."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return await _on_database_unreachable(request, exc)
+    if _sqlstate(exc).startswith(DATA_EXCEPTION_CLASS):
+        return await _on_data_error(request, exc)
     frames = traceback.extract_tb(exc.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
     log.error("unhandled_error", error=type(exc).__name__, where=where, path=request.url.path)

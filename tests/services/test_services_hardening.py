@@ -217,3 +217,17 @@ def test_platform_an_api_keys_last_use_is_written_once_a_minute_at_most(
     assert first is not None
     assert service.client.get("/api/integrations", headers={"X-API-Key": key}).is_success
     assert last_used() == first  # within the minute: not written again
+
+
+@servicenow
+def test_servicenow_an_assignee_id_past_the_integer_range_is_a_422(service: Service) -> None:
+    created = service.client.post(
+        "/api/tickets", json={"title": "printer"}, headers=service.headers["user"]
+    )
+    assert created.status_code == 201, created.text
+    path = f"/api/tickets/{created.json()['ticket_number']}"
+    for value in (2**31, 10**20):
+        answer = service.client.patch(
+            path, json={"assigned_to_id": value}, headers=service.headers["agent"]
+        )
+        _refused(answer)
