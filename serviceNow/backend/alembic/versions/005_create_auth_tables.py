@@ -26,6 +26,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _lock_timeout() -> None:
+    """Adding a nullable column is instant, but its lock waits behind any long query on the
+    table, and every later query would queue behind it: give up after 5 s instead (retry)."""
+    if op.get_context().dialect.name == "postgresql":
+        op.execute("SET LOCAL lock_timeout = '5s'")
+
+
 def upgrade() -> None:
     op.create_table(
         "refresh_tokens",
@@ -52,11 +59,13 @@ def upgrade() -> None:
         "login_failures",
         ["limit_key", "failed_at"],
     )
+    _lock_timeout()
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.add_column(sa.Column("request_digest", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    _lock_timeout()
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.drop_column("request_digest")
     op.drop_index("ix_login_failures_limit_key_failed_at", table_name="login_failures")
