@@ -2,7 +2,9 @@
 
 An app describes its users with an :class:`AccountStore` (find by login name, by id, record
 a login); :func:`auth_router` gives the three routes. Unknown user, wrong password and
-inactive user all get the same 401, after the same password-hashing work.
+inactive user all get the same 401, after the same password-hashing work, and count as one
+failed sign-in (:mod:`servicekit.ratelimit`; successes are not counted). Refresh tokens are
+recorded, used once and rotated, a reuse revoking their family (:mod:`servicekit.refresh_tokens`).
 """
 
 from __future__ import annotations
