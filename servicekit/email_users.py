@@ -14,10 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from servicekit.accounts import Account
+from servicekit import refresh_tokens
+from servicekit.accounts import Account, Caller
+from servicekit.auth import Principal
+from servicekit.auth_tables import AuthTables
 from servicekit.db import ReadSession, WriteSession
+from servicekit.domain import Conflict, NotFound
 from servicekit.errors import conflict, not_found
-from servicekit.schemas import Limit, Offset, ORMModel
+from servicekit.schemas import Limit, Offset, ORMModel, RowId
 from servicekit.security import hash_password
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -47,9 +51,11 @@ class UserOut(ORMModel):
 class EmailAccounts:
     """The account store over a users model with e-mail logins."""
 
-    def __init__(self, model: type[Any]):
+    def __init__(self, model: type[Any], auth_tables: AuthTables | None = None):
         self.model = model
         self.email: InstrumentedAttribute[str] = model.email
+        #: The app's refresh tokens, revoked when a user is disabled.
+        self.auth_tables = auth_tables
 
     def _account(self, user: EmailUser) -> Account:
         return Account(user.id, user.email, user.hashed_password, [user.role], user.is_active)
@@ -96,8 +102,10 @@ class EmailAccounts:
 def users_router(
     accounts: EmailAccounts, roles: tuple[str, ...], admin_rule: Callable[..., Any]
 ) -> APIRouter:
-    """Administrators list, create, get and disable users. Nobody registers themselves."""
+    """Administrators list, create, get and disable users. Nobody registers themselves.
+    ``roles`` lists the administrators' role first."""
     model = accounts.model
+    admin_role = roles[0]
     role_type: Any = Literal[roles]
     user_create: type[BaseModel] = create_model(
         "UserCreate",
@@ -145,16 +153,45 @@ def users_router(
     )
 
     @router.get("/{user_id}")
-    async def get_user(user_id: int, session: ReadSession) -> UserOut:
+    async def get_user(user_id: RowId, session: ReadSession) -> UserOut:
         return UserOut.model_validate(await _get(session, user_id))
 
     @router.post("/{user_id}/disable")
-    async def disable_user(user_id: int, session: WriteSession) -> UserOut:
-        user = await _get(session, user_id)
-        user.is_active = False
-        await session.flush()
+    async def disable_user(user_id: RowId, session: WriteSession, caller: Caller) -> UserOut:
+        user = await disable(accounts, session, user_id, caller, admin_role)
         out = UserOut.model_validate(user)
         await session.commit()
         return out
 
     return router
+
+
+async def disable(
+    accounts: EmailAccounts, session: AsyncSession, user_id: int, caller: Principal, admin_role: str
+) -> Any:
+    """Disables a user and revokes their refresh tokens. Nobody disables themselves, and the
+    last active administrator stays (409): someone must be able to administer."""
+    model = accounts.model
+    if caller.user_id == user_id:
+        raise Conflict("you cannot disable your own account; ask another administrator")
+    user = await session.get(model, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    if user.is_active and user.role == admin_role:
+        # Every active administrator's row locked, in id order (PostgreSQL; SQLite's write
+        # session holds the database's lock): two administrators disabling each other at
+        # once are serialised, and the second finds only itself left.
+        admins = await session.scalars(
+            select(model.id)
+            .where(model.role == admin_role, model.is_active.is_(True))
+            .order_by(model.id)
+            .with_for_update()
+        )
+        if not [i for i in admins if i != user_id]:
+            raise Conflict(f"user {user_id} is the last active administrator")
+        await session.refresh(user)
+    user.is_active = False
+    if accounts.auth_tables is not None:
+        await refresh_tokens.revoke_user(session, accounts.auth_tables, user_id)
+    await session.flush()
+    return user

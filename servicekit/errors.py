@@ -15,7 +15,13 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -123,6 +129,55 @@ async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 409, "the change conflicts with existing data")
 
 
+#: How long a client should wait before trying again when the database cannot be reached.
+RETRY_AFTER_SECONDS = "5"
+
+
+async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    """The database (or the connection to it) failed: 503, try again. SQLAlchemy invalidates
+    the pool on a lost connection, so the requests after the database is back reconnect: the
+    service recovers by itself. On SQLite this is also "database is locked" past the timeout."""
+    log.warning("database_unavailable", error=type(getattr(exc, "orig", exc)).__name__)
+    return problem_response(
+        request,
+        503,
+        "the database cannot be reached; try again shortly",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+#: SQLSTATE class 22, "data exception": a value out of range, NUL in text… (asyncpg's errors
+#: reach SQLAlchemy as a plain DBAPIError, not its DataError, and say it only this way).
+DATA_EXCEPTION_CLASS = "22"
+
+
+def _sqlstate(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code if isinstance(code, str) else ""
+
+
+async def _on_driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """Any other driver error: a lost connection (the driver names it its own way; SQLAlchemy
+    marks it ``connection_invalidated``) is the database being unreachable; anything else is
+    the server's fault, logged as the error boundary logs it."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await _on_database_unreachable(request, exc)
+    if _sqlstate(exc).startswith(DATA_EXCEPTION_CLASS):
+        return await _on_data_error(request, exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    log.error("unhandled_error", error=type(exc).__name__, where=where, path=request.url.path)
+    return problem_response(request, 500, "an unexpected error occurred; it has been logged")
+
+
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot hold (a number out of its type's range, say): the input is
+    # wrong, not the server. The value itself stays out of the log and the answer.
+    log.warning("data_error", error=type(getattr(exc, "orig", exc)).__name__)
+    return problem_response(request, 422, "a value is out of the range the database can hold")
+
+
 class ErrorBoundaryMiddleware:
     """The last line: an exception no handler took becomes a 500 problem, and the log gets its
     type and where it was raised, not its message (a database error's message can quote the
@@ -170,3 +225,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(DataError, _on_data_error)
+    app.add_exception_handler(DBAPIError, _on_driver_error)
+    for unreachable in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
+        app.add_exception_handler(unreachable, _on_database_unreachable)

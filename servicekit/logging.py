@@ -8,11 +8,59 @@ response bodies, headers or parameters: that is where passwords, tokens and keys
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 _configured: tuple[bool, str] | None = None
+
+#: C0 and C1 control characters and DEL: a NUL, a newline or an escape sequence in a value
+#: (a request path, say) would cut, forge or recolour a log line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_control(value: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def escape_control_characters(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: every text value of the event with its control characters
+    written as ``\\xNN``, so one event is one line whatever a caller sent."""
+    for key, value in event.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            event[key] = escape_control(value)
+    return event
+
+
+#: What every line gets, from structlog and from the standard library's loggers alike.
+_SHARED: list[structlog.typing.Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def line_formatter(json_lines: bool) -> logging.Formatter:
+    """How a record becomes one line: JSON or key=value, control characters escaped."""
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            escape_control_characters,
+            renderer,
+        ],
+    )
 
 
 def configure_logging(json_lines: bool, level: str = "INFO") -> None:
@@ -20,34 +68,19 @@ def configure_logging(json_lines: bool, level: str = "INFO") -> None:
     if _configured == (json_lines, level):
         return
     _configured = (json_lines, level)
-    shared: list[structlog.typing.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
     structlog.configure(
         # filter_by_level first: an event below the level costs nothing more.
         processors=[
             structlog.stdlib.filter_by_level,
-            *shared,
+            *_SHARED,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
-        if json_lines
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-    )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
+    handler.setFormatter(line_formatter(json_lines))
     handler.set_name("servicekit")
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if h.get_name() != "servicekit"] + [handler]

@@ -1,4 +1,4 @@
-"""Request middleware: the correlation id, the access log line, CORS.
+"""Request middleware: the correlation id, the access log line, CORS, NUL refused.
 
 Pure ASGI rather than BaseHTTPMiddleware: it costs less per request and does not wrap the
 response body.
@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.errors import ErrorBoundaryMiddleware
+from servicekit.nul import RefuseNulMiddleware
 
 CORRELATION_HEADER = "X-Correlation-ID"
 _HEADER_KEY = CORRELATION_HEADER.lower().encode()
@@ -83,5 +84,6 @@ def install_middleware(app: FastAPI, allowed_origins: list[str]) -> None:
             allow_headers=["Authorization", "Content-Type", "X-Correlation-ID", "X-API-Key"],
             expose_headers=["X-Correlation-ID"],
         )
+    app.add_middleware(RefuseNulMiddleware)
     app.add_middleware(ErrorBoundaryMiddleware)
     app.add_middleware(CorrelationIdMiddleware)  # outermost: errors get the id too

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.orm import DeclarativeBase
 
@@ -12,8 +12,14 @@ from sqlalchemy.orm import DeclarativeBase
 SECRET_COLUMNS = frozenset({"password_hash", "hashed_password", "key_hash", "temp_password"})
 
 MAX_PAGE = 500
+#: The largest id or offset a request may name: the tables' integer columns are 32-bit, and a
+#: number past what the database's parameter types hold is refused (422) before any query,
+#: never a driver's overflow error (500).
+MAX_INTEGER = 2**31 - 1
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip")]
+Offset = Annotated[int, Query(ge=0, le=MAX_INTEGER, description="Rows to skip")]
+#: A row's integer id in a path.
+RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="The row's id")]
 
 
 class ORMModel(BaseModel):

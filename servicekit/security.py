@@ -56,6 +56,8 @@ class TokenClaims:
     kind: TokenKind
     expires_at: dt.datetime
     must_change_password: bool = False
+    #: The token's own id (``jti``): a refresh token's row in ``refresh_tokens``.
+    token_id: str = ""
 
 
 class InvalidToken(Exception):
@@ -83,6 +85,7 @@ class TokenService:
         roles: list[str],
         kind: TokenKind,
         must_change_password: bool = False,
+        token_id: str | None = None,
     ) -> str:
         now = dt.datetime.now(dt.UTC)
         claims: dict[str, Any] = {
@@ -94,7 +97,7 @@ class TokenService:
             "aud": self._issuer,
             "iat": now,
             "exp": now + self._lifetimes[kind],
-            "jti": uuid.uuid4().hex,
+            "jti": token_id or uuid.uuid4().hex,
         }
         if must_change_password:
             claims["mcp"] = True
@@ -121,6 +124,7 @@ class TokenService:
             kind=kind,
             expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
             must_change_password=bool(claims.get("mcp", False)),
+            token_id=str(claims.get("jti", "")),
         )
 
 

@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 
 from servicekit import migrations
 from servicekit.auth import PUBLIC, SERVICE_ROLE, ApiKeyResolver, Principal
+from servicekit.auth_tables import AuthTables
 from servicekit.db import Database
-from servicekit.errors import install_error_handlers, problem_response
+from servicekit.errors import RETRY_AFTER_SECONDS, install_error_handlers, problem_response
 from servicekit.logging import configure_logging
 from servicekit.messaging import inbox
 from servicekit.messaging.admin import outbox_admin_router
@@ -76,6 +77,10 @@ class ServiceSpec:
     #: Last touches on the app once built (a vendor-shaped API's own error mapping and
     #: middleware, say): called at the end of create_app.
     configure: Callable[[FastAPI], None] | None = None
+    #: Its refresh tokens and failed sign-ins (rotation, revocation, a rate limit shared by
+    #: replicas); without them refresh tokens are not recorded and failures are counted in
+    #: the process's memory.
+    auth_tables: AuthTables | None = None
 
 
 async def configured_service_keys(request: Request, key: str) -> Principal | None:
@@ -162,7 +167,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.state.tokens = TokenService(
         settings.secret, spec.app, settings.access_token_minutes, settings.refresh_token_minutes
     )
-    app.state.login_limiter = LoginLimiter(settings.login_rate_limit)
+    app.state.auth_tables = spec.auth_tables
+    app.state.login_limiter = LoginLimiter(
+        settings.login_rate_limit,
+        spec.auth_tables.login_failures if spec.auth_tables is not None else None,
+    )
     app.state.api_key_resolver = spec.api_key_resolver or configured_service_keys
     install_error_handlers(app)
     install_middleware(app, settings.allowed_origins)
@@ -222,7 +231,10 @@ async def ready(request: Request) -> dict[str, Any] | JSONResponse:
         current = await migrations.current_revisions(db.engine, db.info) or ()
     except Exception as exc:
         return problem_response(
-            request, 503, f"the database cannot be reached ({type(exc).__name__})"
+            request,
+            503,
+            f"the database cannot be reached ({type(exc).__name__})",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
     if current != heads:
         return problem_response(

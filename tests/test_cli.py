@@ -45,7 +45,13 @@ SN_FIRST = "001_initial_migration"
 #: Salesforce's SQL versions, oldest first, read from its folder.
 SF_VERSIONS = sorted({p.name[:3] for p in (REPO / "Salesforce" / "migrations").glob("[0-9]*.sql")})
 SF_HEAD = SF_VERSIONS[-1]
-SN_HEAD = "004_index_ticket_correlation_ids"
+#: ServiceNow's revisions, oldest first, read from its folder (each file is named after its
+#: revision); the number a new one gets.
+SN_REVISIONS = sorted(
+    p.stem for p in (REPO / "serviceNow" / "backend" / "alembic" / "versions").glob("[0-9]*.py")
+)
+SN_HEAD = SN_REVISIONS[-1]
+SN_NEXT = f"{int(SN_HEAD[:3]) + 1:03d}"
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -147,7 +153,9 @@ def sn_copy(cli: Cli) -> Iterator[Path]:
     assert after == repo_versions, "a command wrote into the repository's ServiceNow folder"
 
 
-def second_head(versions: Path, name: str = "005_other_branch", parent: str = SN_HEAD) -> Path:
+def second_head(
+    versions: Path, name: str = f"{SN_NEXT}_other_branch", parent: str = SN_HEAD
+) -> Path:
     """A hand-written revision on ``parent``, as a colleague's branch would bring."""
     path = versions / f"{name}.py"
     path.write_text(
@@ -356,10 +364,10 @@ def test_revision_creates_next_file_in_the_app_folder(cli: Cli, sn_copy: Path) -
     result = cli("revision", "servicenow", "-m", "add widgets", "--json")
     assert result.code == 0, result
     files = [Path(f) for f in result.json()["files"]]
-    assert [f.name for f in files] == ["005_add_widgets.py"]
+    assert [f.name for f in files] == [f"{SN_NEXT}_add_widgets.py"]
     assert files[0].parent == sn_copy
     assert "down_revision" in files[0].read_text() and SN_HEAD in files[0].read_text()
-    assert cli.status("servicenow")["heads"] == ["005_add_widgets"]
+    assert cli.status("servicenow")["heads"] == [f"{SN_NEXT}_add_widgets"]
 
 
 def test_revision_autogenerate_when_models_match(cli: Cli, sn_copy: Path) -> None:
@@ -391,11 +399,11 @@ def test_multiple_heads_then_merge(cli: Cli, sn_copy: Path) -> None:
     second_head(sn_copy)
     status = cli.status("servicenow")
     assert status["state"] == "multiple heads"
-    assert sorted(status["heads"]) == ["005_add_widgets", "005_other_branch"]
+    assert sorted(status["heads"]) == [f"{SN_NEXT}_add_widgets", f"{SN_NEXT}_other_branch"]
     before = sorted(tables(cli.url("servicenow")))
     migrate = cli("migrate", "servicenow")
     line = assert_error(
-        migrate, 2, "005_add_widgets", "005_other_branch", "netapps merge servicenow"
+        migrate, 2, f"{SN_NEXT}_add_widgets", f"{SN_NEXT}_other_branch", "netapps merge servicenow"
     )
     assert "multiple heads" in line
     assert cli.current("servicenow") == [SN_HEAD]
@@ -413,8 +421,8 @@ def test_multiple_heads_then_merge(cli: Cli, sn_copy: Path) -> None:
 
 def test_refused_migrate_reports_the_real_current_revision(cli: Cli, sn_copy: Path) -> None:
     assert cli("migrate", "servicenow").code == 0
-    second_head(sn_copy, "005_a")
-    second_head(sn_copy, "005_b")
+    second_head(sn_copy, f"{SN_NEXT}_a")
+    second_head(sn_copy, f"{SN_NEXT}_b")
     result = cli("migrate", "servicenow", "--json")
     assert result.code == 2
     assert result.json()[0]["from"] == [SN_HEAD]
@@ -597,17 +605,17 @@ def test_migration_file_that_does_not_import(cli: Cli, sn_copy: Path) -> None:
 
 
 def test_migration_file_that_parses_but_does_not_import(cli: Cli, sn_copy: Path) -> None:
-    bad = sn_copy / "005_imports.py"
+    bad = sn_copy / f"{SN_NEXT}_imports.py"
     bad.write_text(
         '"""imports a missing module"""\n'
         "import does_not_exist_zz\n\n"
-        f'revision = "005_imports"\ndown_revision = "{SN_HEAD}"\n\n\n'
+        f'revision = "{SN_NEXT}_imports"\ndown_revision = "{SN_HEAD}"\n\n\n'
         "def upgrade() -> None:\n    pass\n\n\n"
         "def downgrade() -> None:\n    pass\n"
     )
     result = cli("migrate", "servicenow")
     assert cli.current("servicenow") == []  # nothing changed (this part holds today)
-    assert_error(result, 2, "005_imports.py:2", "does_not_exist_zz")
+    assert_error(result, 2, f"{SN_NEXT}_imports.py:2", "does_not_exist_zz")
 
 
 def test_plan_header_names_the_environment(cli: Cli) -> None:

@@ -15,6 +15,10 @@ TABLES: dict[str, set[str]] = {
     "inbox_messages": {
         "message_id", "topic", "source", "correlation_id", "signature", "received_at",
     },
+    "refresh_tokens": {
+        "token_id", "family_id", "user_id", "issued_at", "expires_at", "used_at", "revoked_at",
+    },
+    "login_failures": {"id", "limit_key", "failed_at"},
     "flow_runs": {
         "id", "correlation_id", "flow", "status", "step", "attempts", "next_attempt_at",
         "last_error", "created_at", "updated_at",

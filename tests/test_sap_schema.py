@@ -33,6 +33,10 @@ TABLES: dict[str, set[str]] = {
     "inbox_messages": {
         "message_id", "topic", "source", "correlation_id", "signature", "received_at",
     },
+    "core.refresh_tokens": {
+        "token_id", "family_id", "user_id", "issued_at", "expires_at", "used_at", "revoked_at",
+    },
+    "core.login_failures": {"id", "limit_key", "failed_at"},
     "core.tickets": {
         "ticket_id", "ticket_type", "module", "priority", "status", "title", "description",
         "sla_deadline", "assigned_to", "created_by", "correlation_id", "created_at", "updated_at",

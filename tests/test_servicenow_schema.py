@@ -15,7 +15,13 @@ TABLES: dict[str, set[str]] = {
     "inbox_messages": {
         "message_id", "topic", "source", "correlation_id", "signature", "received_at",
     },
-    "idempotency_keys": {"id", "owner", "idempotency_key", "ticket_number", "created_at"},
+    "refresh_tokens": {
+        "token_id", "family_id", "user_id", "issued_at", "expires_at", "used_at", "revoked_at",
+    },
+    "login_failures": {"id", "limit_key", "failed_at"},
+    "idempotency_keys": {
+        "id", "owner", "idempotency_key", "ticket_number", "request_digest", "created_at",
+    },
     "users": {"id", "email", "full_name", "role", "hashed_password", "is_active", "created_at"},
     "incidents": {
         "id", "number", "title", "description", "priority", "status", "reporter_id",

@@ -8,7 +8,11 @@ is at head" imports neither SQLAlchemy nor Rich.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+#: The checkout: SQLite files under it are shown by their path in it.
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 #: The style of a state or result, by its first word.
 STYLES = {"up": "green", "migrated": "green", "behind": "yellow", "failed": "red", "error": "red"}
@@ -21,6 +25,21 @@ class Grid:
     rows: list[list[str]] = field(default_factory=list)
     #: Index of the column whose text says how things stand (coloured by STYLES).
     state_column: int = -1
+
+
+def shown_database(url: str | None, repository: Path = REPOSITORY) -> str:
+    """A SQLite file in the checkout as its path there (``SAP_clone/backend/saperp.db``):
+    the absolute URLs made a table too wide to read. Any other URL as given (masked by the
+    caller); ``--json`` keeps the full URL."""
+    if not url:
+        return ""
+    scheme, separator, path = url.partition(":///")
+    if not separator or not scheme.startswith("sqlite") or not path.startswith("/"):
+        return url
+    try:
+        return Path(path).relative_to(repository).as_posix()
+    except ValueError:
+        return url
 
 
 def revs(ids: list[str] | tuple[str, ...]) -> str:
@@ -76,7 +95,15 @@ def status_grid(environment: str, rows: list[dict[str, Any]], expand: bool = Fal
             last = f"{when} UTC by {row['last_migrated_by']}"
         current = revs(row["current"]) if not row["error"] else "?"
         grid.rows.append(
-            [_name(row), row["url"], current, revs(row["heads"]), str(row["pending"]), state, last]
+            [
+                _name(row),
+                shown_database(row["url"]),
+                current,
+                revs(row["heads"]),
+                str(row["pending"]),
+                state,
+                last,
+            ]
         )
     return grid
 
@@ -113,7 +140,7 @@ def migrate_grid(rows: list[dict[str, Any]]) -> Grid:
         grid.rows.append(
             [
                 _name(row),
-                row["url"],
+                shown_database(row["url"]),
                 revs(row["from"]),
                 revs(row["to"]),
                 str(len(row["steps"])),

@@ -283,6 +283,20 @@ def test_token_requests_are_rate_limited(
     assert answers[2].json()["error"] == "invalid_grant"
 
 
+def test_successful_token_requests_are_not_counted(
+    netapps_db: Callable[..., URL], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only failures count: a script that signs in correctly many times is never refused."""
+    monkeypatch.setenv("SALESFORCE_DATABASE_URL", url_text(netapps_db("salesforce")))
+    credentials = SalesforceCredentials()
+    with in_process(credentials, login_rate_limit="2/minute") as client:
+        answers = [
+            client.post("/services/oauth2/token", data=credentials.password_grant())
+            for _ in range(4)
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200]
+
+
 def test_a_database_that_goes_away_is_a_503(
     netapps_db: Callable[..., URL], monkeypatch: pytest.MonkeyPatch
 ) -> None:

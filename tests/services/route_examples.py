@@ -248,7 +248,7 @@ SAP: dict[tuple[str, str], Example] = {
     ),
     ("PATCH", "/api/tickets/{ticket_id}"): lambda svc, role: (
         f"/api/tickets/{_sap_ticket(svc, role)}",
-        {"status": "In_Progress"},
+        {"status": "Assigned"},
     ),
     ("GET", "/api/tickets/{ticket_id}/audit"): lambda svc, role: (
         f"/api/tickets/{_sap_ticket(svc, role)}/audit",

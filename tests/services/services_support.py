@@ -441,3 +441,28 @@ def running_services(
         for handle in started.values():  # they start side by side
             wait_healthy(handle)
         yield started
+
+
+def table_name(service: Service, name: str) -> str:
+    """A table's name in SQL: SAP's sign-in tables live in schema core (mapped away on
+    SQLite)."""
+    return f"core.{name}" if service.app.name == "sap" and service.engine != "sqlite" else name
+
+
+def query(service: Service, sql: str, **params: Any) -> list[Any]:
+    """Runs ``sql`` on the service's database (``{name}`` placeholders are table names) and
+    returns its rows; a statement that returns none is committed."""
+    from sqlalchemy import text
+
+    from appdb.engine import make_engine
+
+    names = re.findall(r"\{(\w+)\}", sql)
+    engine = make_engine(service.url, schemas=("core",) if service.app.name == "sap" else ())
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(
+                text(sql.format(**{n: table_name(service, n) for n in names})), params
+            )
+            return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()

@@ -64,11 +64,11 @@ def test_sap_ticket_workflow_and_audit_trail(service: Service) -> None:
 def test_sap_a_refused_change_changes_nothing(service: Service) -> None:
     ticket = _sap_ticket(service, service.admin)
     path = f"/api/tickets/{ticket['ticket_id']}"
-    # Skipping In_Progress is allowed; then a priority change with a forbidden status: 409,
-    # and neither the priority nor the audit trail moved.
-    assert service.client.patch(path, json={"status": "Closed"}, headers=service.admin).is_success
+    # A priority change with a forbidden status: 409, and neither the priority nor the audit
+    # trail moved.
+    assert service.client.patch(path, json={"status": "Assigned"}, headers=service.admin).is_success
     refused = service.client.patch(
-        path, json={"status": "Assigned", "priority": "P1"}, headers=service.admin
+        path, json={"status": "Open", "priority": "P1"}, headers=service.admin
     )
     assert refused.status_code == 409
     assert service.client.get(path, headers=service.admin).json()["priority"] == "P3"

@@ -184,20 +184,6 @@ def test_authorisation_matrix(service: Service) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_login_attempts_are_rate_limited(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = service.app
-    monkeypatch.setenv(app.url_env, service.url.render_as_string(hide_password=False))
-    limited = app.create_app(service.credentials.settings(app, login_rate_limit="3/minute"))
-    with in_process(limited) as client:
-        codes = [
-            client.post(
-                "/api/auth/login", json={"username": app.admin_login, "password": "wrong-one"}
-            ).status_code
-            for _ in range(5)
-        ]
-    assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
-
-
 def test_cors_only_for_configured_origins(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:

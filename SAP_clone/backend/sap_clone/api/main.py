@@ -17,7 +17,7 @@ from sap_clone.api.routers import (
 from sap_clone.api.services.users import SapAccounts, ensure_admin
 from sap_clone.api.settings import SapSettings
 from sap_clone.flows import PARTS
-from sap_clone.models import MESSAGING, Base
+from sap_clone.models import AUTH, MESSAGING, Base
 from sap_clone.models.users import USER_ROLES
 from servicekit.accounts import auth_router
 from servicekit.db import Database
@@ -58,6 +58,7 @@ SPEC = ServiceSpec(
         password_resets.router,
     ],
     bootstrap=bootstrap,
+    auth_tables=AUTH,
     messaging=MessagingSpec(tables=MESSAGING, parts=PARTS, admin_roles=(ADMIN,)),
 )
 

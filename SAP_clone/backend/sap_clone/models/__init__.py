@@ -1,5 +1,6 @@
 """SAP_clone's models; ``Base.metadata`` is what Alembic compares the migrations against."""
 
+from sap_clone.models.auth import AUTH
 from sap_clone.models.base import Base
 from sap_clone.models.core import AuditEntry, Ticket
 from sap_clone.models.fi import Approval, CostCenter, CostEntry
@@ -23,6 +24,7 @@ from sap_clone.models.users import User, UserRole
 from sap_clone.models.work_orders import CrmWorkOrder, WorkOrderFlowHistory, WorkOrderMaterial
 
 __all__ = [
+    "AUTH",
     "MESSAGING",
     "Approval",
     "Asset",

@@ -79,20 +79,24 @@ async def token(request: Request) -> JSONResponse:
     if not client_id or not client_secret:
         return oauth_error("invalid_client_id", "client identifier invalid")
     limiter: LoginLimiter = request.app.state.login_limiter
-    try:
-        await limiter.check(request, form.get("username") or f"client:{client_id}")
-    except Problem:
-        return oauth_error("invalid_grant", "too many login attempts; wait and try again", 429)
+    limit_key = form.get("username") or f"client:{client_id}"
     db = database_of(request)
     async with db.reader() as session:
+        try:
+            await limiter.check(session, request, limit_key)
+        except Problem:
+            return oauth_error("invalid_grant", "too many failed logins; wait and try again", 429)
         client = await accounts.client_of(session, client_id, client_secret)
         if client is None:
+            # Only failures count: a script that signs in correctly is never refused.
+            await limiter.record_failure(session, request, limit_key)
             return oauth_error("invalid_client", "invalid client credentials")
         actor: Actor | None
         if grant == "password":
             username, password = form.get("username", ""), form.get("password", "")
             actor = await accounts.sign_in(session, username, password) if username else None
             if actor is None:
+                await limiter.record_failure(session, request, limit_key)
                 return oauth_error("invalid_grant", "authentication failure")
         else:
             run_as = client.run_as_user_id

@@ -16,9 +16,9 @@ from servicenow.api.deps import ADMIN, ADMIN_RULE, ROLES
 from servicenow.api.routers import password_resets, table_api, tickets
 from servicenow.api.settings import ServiceNowSettings
 from servicenow.flows import PARTS
-from servicenow.models import MESSAGING, Base, User
+from servicenow.models import AUTH, MESSAGING, Base, User
 
-ACCOUNTS = EmailAccounts(User)
+ACCOUNTS = EmailAccounts(User, AUTH)
 
 
 async def bootstrap(db: Database, settings: ServiceSettings) -> None:
@@ -47,6 +47,7 @@ SPEC = ServiceSpec(
         password_resets.router,
     ],
     bootstrap=bootstrap,
+    auth_tables=AUTH,
     messaging=MessagingSpec(tables=MESSAGING, parts=PARTS, admin_roles=(ADMIN,)),
 )
 

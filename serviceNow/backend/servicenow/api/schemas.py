@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from servicekit.schemas import ORMModel
+from servicekit.schemas import MAX_INTEGER, ORMModel
 
 TicketType = Literal["incident", "service_request", "change_request", "problem"]
 TicketState = Literal[
@@ -43,7 +43,7 @@ class TicketCreate(BaseModel):
 class TicketUpdate(BaseModel):
     status: TicketState | None = None
     priority: Priority | None = None
-    assigned_to_id: int | None = None
+    assigned_to_id: int | None = Field(None, ge=1, le=MAX_INTEGER)
     resolution_notes: str | None = Field(None, max_length=10_000)
 
 

@@ -4,14 +4,17 @@ comes back as a resolved or rejected ticket.
 ``request_password_reset`` opens a service request (category User Account / Password Reset)
 in ``submitted`` and, in the same transaction, sends ``password_reset.requested`` to the
 integration platform under a new correlation id. With an ``Idempotency-Key``, the same caller
-retrying with the same key gets the first request's ticket back and nothing new is made. The
-platform's messages move the ticket to ``in_progress``, then ``resolved`` or ``rejected`` with
-a work note saying why.
+retrying with the same key gets the first request's ticket back and nothing new is made; the
+same key with a different request is refused (422, as the IETF Idempotency-Key draft answers).
+The platform's messages move the ticket to ``in_progress``, then ``resolved`` or ``rejected``
+with a work note saying why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -23,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Principal
 from servicekit.db import Database
-from servicekit.domain import NotFound
+from servicekit.domain import Invalid, NotFound
 from servicekit.messaging.flows import FlowPart, OutboxWriter, Receive, Send
 from servicekit.messaging.outbox import Message, wake_relays
 from servicenow.api.schemas import Priority, TicketCreate
@@ -64,14 +67,30 @@ class Requested:
     created: bool
 
 
-async def _existing(session: AsyncSession, owner: str, key: str) -> Ticket | None:
-    number = await session.scalar(
-        select(IdempotencyKey.ticket_number).where(
-            IdempotencyKey.owner == owner, IdempotencyKey.idempotency_key == key
+def request_digest(body: PasswordResetRequest) -> str:
+    """The request an Idempotency-Key stands for, as a SHA-256 of its canonical JSON."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _existing(session: AsyncSession, owner: str, key: str, digest: str) -> Ticket | None:
+    """The ticket a key made; the key reused with another request is refused, never answered
+    with the first request's ticket."""
+    row = (
+        await session.execute(
+            select(IdempotencyKey.ticket_number, IdempotencyKey.request_digest).where(
+                IdempotencyKey.owner == owner, IdempotencyKey.idempotency_key == key
+            )
         )
-    )
-    if number is None:
+    ).first()
+    if row is None:
         return None
+    number, first_digest = row
+    if first_digest is not None and first_digest != digest:
+        raise Invalid(
+            "this Idempotency-Key was used with another request; use a new key for a new request",
+            fields=("Idempotency-Key",),
+        )
     return await session.scalar(select(Ticket).where(Ticket.ticket_number == number))
 
 
@@ -84,9 +103,10 @@ async def request_password_reset(
 ) -> Requested:
     """The flow's first step: the ticket and its message, committed together."""
     owner = principal.subject
+    digest = request_digest(body)
     async with db.writer() as session:
         if idempotency_key:
-            found = await _existing(session, owner, idempotency_key)
+            found = await _existing(session, owner, idempotency_key, digest)
             if found is not None:
                 return Requested(found, created=False)
         correlation_id = uuid.uuid4().hex
@@ -107,7 +127,10 @@ async def request_password_reset(
         if idempotency_key:
             session.add(
                 IdempotencyKey(
-                    owner=owner, idempotency_key=idempotency_key, ticket_number=ticket.ticket_number
+                    owner=owner,
+                    idempotency_key=idempotency_key,
+                    ticket_number=ticket.ticket_number,
+                    request_digest=digest,
                 )
             )
         requester = await session.get(User, ticket.requester_id)
@@ -128,7 +151,9 @@ async def request_password_reset(
             await session.commit()
         except IntegrityError:  # the same key, sent twice at once: the other one won
             await session.rollback()
-            if idempotency_key and (found := await _existing(session, owner, idempotency_key)):
+            if idempotency_key and (
+                found := await _existing(session, owner, idempotency_key, digest)
+            ):
                 return Requested(found, created=False)
             raise
     wake_relays()

@@ -1,6 +1,7 @@
 """The service desk's tables (docs/SCHEMAS.md, "serviceNow")."""
 
 from .assignment import AssignmentGroup, AssignmentGroupMember, CategoryAssignmentMapping
+from .auth import AUTH
 from .base import Base
 from .knowledge import Incident, KnowledgeArticle, ServiceCatalogItem
 from .messaging import MESSAGING
@@ -11,6 +12,7 @@ from .users import User
 from .work_notes import WorkNote
 
 __all__ = [
+    "AUTH",
     "MESSAGING",
     "Approval",
     "AssignmentGroup",

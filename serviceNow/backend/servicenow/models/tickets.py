@@ -111,4 +111,7 @@ class IdempotencyKey(Base):
     owner: Mapped[str] = mapped_column(String(100))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     ticket_number: Mapped[str] = mapped_column(String(20))
+    #: SHA-256 of the request the key was first sent with: the key with another request is
+    #: refused. None for keys recorded before it was kept (not compared).
+    request_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = created_at()

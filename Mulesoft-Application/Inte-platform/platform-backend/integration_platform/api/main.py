@@ -9,7 +9,7 @@ from integration_platform.api.routers import api_keys, flows, integrations
 from integration_platform.api.services.api_keys import resolve_key
 from integration_platform.api.settings import IntegrationPlatformSettings
 from integration_platform.flows import MESSAGING_SPEC, runs
-from integration_platform.models import Base, User
+from integration_platform.models import AUTH, Base, User
 from servicekit.accounts import auth_router
 from servicekit.db import Database
 from servicekit.email_users import EmailAccounts, users_router
@@ -18,7 +18,7 @@ from servicekit.service import ServiceSpec
 from servicekit.service import create_app as create_service_app
 from servicekit.settings import ServiceSettings
 
-ACCOUNTS = EmailAccounts(User)
+ACCOUNTS = EmailAccounts(User, AUTH)
 
 
 async def bootstrap(db: Database, settings: ServiceSettings) -> None:
@@ -53,6 +53,7 @@ SPEC = ServiceSpec(
         flows.router,
     ],
     bootstrap=bootstrap,
+    auth_tables=AUTH,
     # Keys are the platform's own (api_keys table), owned by its users.
     api_key_resolver=resolve_key,
     messaging=MESSAGING_SPEC,

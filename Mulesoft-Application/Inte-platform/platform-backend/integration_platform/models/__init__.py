@@ -1,6 +1,7 @@
 """The integration platform's tables (docs/SCHEMAS.md, "Mulesoft-Application")."""
 
 from .accounts import ApiKey, User
+from .auth import AUTH
 from .base import Base
 from .integrations import ApiEndpoint, Connector, Integration, IntegrationLog
 from .messaging import MESSAGING
@@ -13,6 +14,7 @@ from .workflows import (
 )
 
 __all__ = [
+    "AUTH",
     "MESSAGING",
     "ApiEndpoint",
     "ApiKey",

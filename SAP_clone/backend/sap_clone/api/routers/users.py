@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from sap_clone.api.deps import AdminOnly, ReadSession, WriteSession
 from sap_clone.api.schemas import PasswordSet, UserCreate, UserOut
 from sap_clone.api.services import users
-from servicekit.schemas import Limit, Offset
+from servicekit.schemas import Limit, Offset, RowId
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -29,20 +29,20 @@ async def create_user(body: UserCreate, _: AdminOnly, session: WriteSession) -> 
 
 
 @router.get("/{user_id}")
-async def get_user(user_id: int, _: AdminOnly, session: ReadSession) -> UserOut:
+async def get_user(user_id: RowId, _: AdminOnly, session: ReadSession) -> UserOut:
     return UserOut.model_validate(await users.get_user(session, user_id))
 
 
 @router.post("/{user_id}/disable")
-async def disable_user(user_id: int, _: AdminOnly, session: WriteSession) -> UserOut:
-    user = await users.disable_user(session, user_id)
+async def disable_user(user_id: RowId, admin: AdminOnly, session: WriteSession) -> UserOut:
+    user = await users.disable_user(session, user_id, admin)
     out = UserOut.model_validate(user)
     await session.commit()
     return out
 
 
 @router.post("/{user_id}/activate")
-async def activate_user(user_id: int, _: AdminOnly, session: WriteSession) -> UserOut:
+async def activate_user(user_id: RowId, _: AdminOnly, session: WriteSession) -> UserOut:
     user = await users.activate_user(session, user_id)
     out = UserOut.model_validate(user)
     await session.commit()
@@ -51,7 +51,7 @@ async def activate_user(user_id: int, _: AdminOnly, session: WriteSession) -> Us
 
 @router.put("/{user_id}/password")
 async def set_password(
-    user_id: int, body: PasswordSet, _: AdminOnly, session: WriteSession
+    user_id: RowId, body: PasswordSet, _: AdminOnly, session: WriteSession
 ) -> UserOut:
     user = await users.set_password(session, user_id, body)
     out = UserOut.model_validate(user)

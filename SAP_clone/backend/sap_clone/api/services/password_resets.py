@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sap_clone.flows.password_reset import comment, send_outcome
-from sap_clone.models import PasswordResetTicket, User
+from sap_clone.models import AUTH, PasswordResetTicket, User
+from servicekit import refresh_tokens
 from servicekit.domain import Conflict, NotFound
 from servicekit.messaging.flows import OutboxWriter
 from servicekit.security import generate_password, hash_password
@@ -46,6 +47,7 @@ async def reset_password(
     now = dt.datetime.now(dt.UTC)
     user.password_hash = password_hash
     user.must_change_password = True
+    await refresh_tokens.revoke_user(session, AUTH, user.id)  # the old sessions end
     user.updated_at = now
     ticket.status = "completed"
     ticket.assigned_to = admin

@@ -15,11 +15,12 @@ from sap_clone.models.core import AuditEntry, Ticket
 from servicekit.auth import Principal
 from servicekit.errors import conflict, forbidden, not_found
 
-#: Where a ticket may go from each status; anything else is a 409.
+#: Where a ticket may go from each status, one step forward along
+#: Open -> Assigned -> In_Progress -> Closed (the README's workflow); anything else is a 409.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "Open": frozenset({"Assigned", "In_Progress", "Closed"}),
-    "Assigned": frozenset({"Open", "In_Progress", "Closed"}),
-    "In_Progress": frozenset({"Assigned", "Closed"}),
+    "Open": frozenset({"Assigned"}),
+    "Assigned": frozenset({"In_Progress"}),
+    "In_Progress": frozenset({"Closed"}),
     "Closed": frozenset(),
 }
 #: Six digits: a day's tickets of one module stay in order as text up to 999,999.

@@ -6,10 +6,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sap_clone.api.schemas import PasswordSet, UserCreate
+from sap_clone.models.auth import AUTH
 from sap_clone.models.users import User, UserRole
+from servicekit import refresh_tokens
 from servicekit.accounts import Account, utc_now
+from servicekit.auth import Principal
+from servicekit.domain import Conflict
 from servicekit.errors import conflict, not_found
 from servicekit.security import hash_password
+
+ADMIN = "Admin"
 
 
 def _account(user: User) -> Account:
@@ -78,11 +84,33 @@ async def create_user(session: AsyncSession, body: UserCreate) -> User:
     return user
 
 
-async def disable_user(session: AsyncSession, user_id: int) -> User:
+async def disable_user(session: AsyncSession, user_id: int, caller: Principal) -> User:
+    """Disables a user and revokes their refresh tokens. Nobody disables themselves, and the
+    last active Admin stays (409): someone must be able to administer."""
+    if caller.user_id == user_id:
+        raise Conflict("you cannot disable your own account; ask another administrator")
     user = await get_user(session, user_id)
+    if user.status == "active" and ADMIN in user.role_names:
+        await _keep_another_admin(session, user_id)
     user.status = "disabled"
+    await refresh_tokens.revoke_user(session, AUTH, user_id)
     await session.flush()
     return user
+
+
+async def _keep_another_admin(session: AsyncSession, user_id: int) -> None:
+    """409 unless an active Admin other than ``user_id`` remains. Every active Admin's row is
+    locked, in id order (PostgreSQL; SQLite's write session holds the database's lock): two
+    Admins disabling each other at once are serialised, and the second finds itself alone."""
+    admins = await session.scalars(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == ADMIN, User.status == "active")
+        .order_by(User.id)
+        .with_for_update(of=User)
+    )
+    if not [i for i in admins if i != user_id]:
+        raise Conflict(f"user {user_id} is the last active administrator")
 
 
 async def activate_user(session: AsyncSession, user_id: int) -> User:
@@ -97,6 +125,7 @@ async def set_password(session: AsyncSession, user_id: int, body: PasswordSet) -
     user = await get_user(session, user_id)
     user.password_hash = await hash_password(body.password)
     user.must_change_password = body.must_change_password
+    await refresh_tokens.revoke_user(session, AUTH, user_id)  # the old sessions end
     await session.flush()
     return user
 

@@ -8,6 +8,7 @@ from integration_platform.api.deps import Builder
 from integration_platform.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from integration_platform.api.services import api_keys
 from servicekit.db import ReadSession, WriteSession
+from servicekit.schemas import RowId
 
 router = APIRouter(prefix="/api/api-keys", tags=["api keys"])
 
@@ -30,7 +31,7 @@ async def list_api_keys(principal: Builder, session: ReadSession) -> list[ApiKey
 
 
 @router.post("/{key_id}/revoke")
-async def revoke_api_key(key_id: int, principal: Builder, session: WriteSession) -> ApiKeyOut:
+async def revoke_api_key(key_id: RowId, principal: Builder, session: WriteSession) -> ApiKeyOut:
     key = await api_keys.revoke_key(session, principal, key_id)
     out = ApiKeyOut.model_validate(key)
     await session.commit()

@@ -17,7 +17,7 @@ from integration_platform.api.schemas import (
 )
 from integration_platform.api.services import integrations
 from servicekit.db import ReadSession, WriteSession
-from servicekit.schemas import Limit, Offset
+from servicekit.schemas import Limit, Offset, RowId
 
 router = APIRouter(prefix="/api/integrations", tags=["integrations"])
 logs_router = APIRouter(prefix="/api/integration-logs", tags=["integration logs"])
@@ -48,7 +48,7 @@ async def list_integrations(
 
 
 @router.get("/{integration_id}")
-async def get_integration(integration_id: int, _: Reader, session: ReadSession) -> IntegrationOut:
+async def get_integration(integration_id: RowId, _: Reader, session: ReadSession) -> IntegrationOut:
     return IntegrationOut.model_validate(
         await integrations.get_integration(session, integration_id)
     )
@@ -56,7 +56,7 @@ async def get_integration(integration_id: int, _: Reader, session: ReadSession) 
 
 @router.post("/{integration_id}/logs", status_code=status.HTTP_201_CREATED)
 async def add_log(
-    integration_id: int, body: LogCreate, request: Request, _: Builder, session: WriteSession
+    integration_id: RowId, body: LogCreate, request: Request, _: Builder, session: WriteSession
 ) -> LogOut:
     """A log entry, stamped with the request's X-Correlation-ID."""
     entry = await integrations.add_log(session, integration_id, body, request.state.correlation_id)
@@ -67,7 +67,7 @@ async def add_log(
 
 @router.get("/{integration_id}/logs")
 async def integration_logs(
-    integration_id: int,
+    integration_id: RowId,
     _: Reader,
     session: ReadSession,
     limit: Limit = 100,
