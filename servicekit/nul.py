@@ -79,9 +79,16 @@ class RefuseNulMiddleware:
             if body_holds_nul(b"".join(chunks)):
                 where = "body"
         if where is not None:
-            response = problem_response(
-                Request(scope), 422, f"the request's {where} holds a NUL character", field=where
-            )
+            request = Request(scope)
+            # A vendor-shaped API answers in its vendor's error shape on its own paths:
+            # app.state.nul_refusal_response(request, where) -> Response | None.
+            state = getattr(scope.get("app"), "state", None)
+            renderer = getattr(state, "nul_refusal_response", None)
+            response = renderer(request, where) if renderer is not None else None
+            if response is None:
+                response = problem_response(
+                    request, 422, f"the request's {where} holds a NUL character", field=where
+                )
             await response(scope, receive, send)
             return
 

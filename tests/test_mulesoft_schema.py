@@ -51,6 +51,11 @@ TABLES: dict[str, set[str]] = {
         "requester_name", "requester_email", "reason", "priority", "status", "sap_status",
         "servicenow_updated", "history", "created_at", "updated_at",
     },
+    "work_order_flows": {
+        "id", "correlation_id", "salesforce_work_order_id", "work_order_number", "subject",
+        "sap_work_order_id", "sap_status", "salesforce_status", "status_reason", "sap_sequence",
+        "salesforce_sequence", "history", "created_at", "updated_at",
+    },
     "user_creation_approvals": {
         "id", "correlation_id", "sap_username", "sap_roles", "servicenow_ticket_number",
         "servicenow_ticket_id", "approval_status", "approved_by", "approved_at", "rejection_reason",

@@ -24,6 +24,7 @@ SAMPLE = {
     "field": "External_Id__c",
     "value": "x",
     "locator": "0r85g0000000001AAA-2000",
+    "message_id": "00000000-0000-0000-0000-000000000000",
 }
 
 

@@ -18,7 +18,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -104,6 +104,8 @@ def as_salesforce(exc: BaseException, correlation_id: str = "") -> SalesforceErr
         return SalesforceError(
             400, "FIELD_INTEGRITY_EXCEPTION", "the change conflicts with existing data"
         )
+    if isinstance(exc, DataError):  # a value the database cannot hold (out of range, say)
+        return SalesforceError(400, "INVALID_FIELD", "a value is out of range or of the wrong type")
     if isinstance(exc, DBAPIError | OSError):
         return SalesforceError(503, "SERVER_UNAVAILABLE", "the database cannot be reached")
     if isinstance(exc, StarletteHTTPException):
@@ -159,10 +161,28 @@ def unexpected_error_response(request: Request) -> Response | None:
     )
 
 
+def nul_refusal_response(request: Request, where: str) -> Response | None:
+    """servicekit's NUL refusal, on our paths: a query's NUL is a malformed query, a body's a
+    JSON parser error, a path's a resource that does not exist."""
+    path = request.url.path
+    if not path.startswith(PREFIX):
+        return None
+    if where == "path":
+        return salesforce_response(not_found())
+    if where == "query":
+        code = "MALFORMED_QUERY" if "/query" in path else "INVALID_FIELD"
+    else:
+        code = "JSON_PARSER_ERROR"
+    return salesforce_response(
+        SalesforceError(400, code, f"the request's {where} holds a NUL character")
+    )
+
+
 def install(app: FastAPI, max_body_bytes: int) -> None:
     """The Salesforce error shape on ``/services`` (servicekit's handlers elsewhere) and the
-    request body limit."""
-    for cls in (
+    request body limit. Every class servicekit handles is wrapped too: a more specific
+    handler of servicekit's (a lost connection's 503, say) would otherwise answer first."""
+    own: tuple[type[Exception], ...] = (
         SalesforceError,
         ValueProblem,
         DomainError,
@@ -172,10 +192,17 @@ def install(app: FastAPI, max_body_bytes: int) -> None:
         IntegrityError,
         DBAPIError,
         OSError,
-    ):
+    )
+    servicekits = tuple(
+        cls
+        for cls in app.exception_handlers
+        if isinstance(cls, type) and issubclass(cls, Exception) and cls not in own
+    )
+    for cls in (*own, *servicekits):
         previous = app.exception_handlers.get(cls)
         app.add_exception_handler(cls, _for_services(cls, previous))  # type: ignore[arg-type]
     app.state.unexpected_error_response = unexpected_error_response
+    app.state.nul_refusal_response = nul_refusal_response
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
 
 
