@@ -3,15 +3,35 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: migrate run login status stop start test lint install clean docs
+# requirements.lock pins, with their hashes, every package .venv holds: the dependencies and the
+# dev extra of pyproject.toml, and pip and setuptools (which builds the project), for CPython 3.11
+# on Linux x86_64. Made by uv (`make lock`), installed by plain pip.
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
+# The build backend and pip, locked beside the dependencies: uv reads these from standard input.
+LOCK_EXTRA := pip\nsetuptools>=69\n
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[dev]'
+.PHONY: migrate run login status stop start test lint install lock clean docs
+
+## A new .venv with exactly the locked set (hashes required), then the project itself, which has no
+## hash to check (an editable install of this checkout), built by the locked setuptools.
+$(VENV)/.installed: pyproject.toml $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+## Refresh requirements.lock from pyproject.toml after changing a dependency there: versions already
+## locked stay where they still fit. `make lock LOCKFLAGS=--upgrade` moves every package to its
+## newest release, `LOCKFLAGS='--upgrade-package NAME'` one. uv installs itself into .venv for this.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	printf '$(LOCK_EXTRA)' | $(VENV)/bin/uv pip compile --quiet pyproject.toml - --extra dev \
+		--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--custom-compile-command 'make lock' $(LOCKFLAGS) -o $(LOCK)
 
 ## Bring every app's database to head (dev: SQLite files, no server needed).
 migrate: $(VENV)/.installed
