@@ -29,9 +29,13 @@ install: $(VENV)/.installed
 lock:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	# Resolved into a copy (uv keeps the pins it finds there), replacing the lock only if it
+	# changed: an unchanged lock keeps its date, so .venv is not made anew for nothing.
+	test ! -f $(LOCK) || cp $(LOCK) $(VENV)/lock.new
 	printf '$(LOCK_EXTRA)' | $(VENV)/bin/uv pip compile --quiet pyproject.toml - --extra dev \
 		--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
-		--custom-compile-command 'make lock' $(LOCKFLAGS) -o $(LOCK)
+		--custom-compile-command 'make lock' $(LOCKFLAGS) -o $(VENV)/lock.new
+	cmp -s $(VENV)/lock.new $(LOCK) && rm $(VENV)/lock.new || mv $(VENV)/lock.new $(LOCK)
 
 ## Bring every app's database to head (dev: SQLite files, no server needed).
 migrate: $(VENV)/.installed
