@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 
 # requirements.lock pins, with their hashes, every package .venv holds: the dependencies and the
 # dev extra of pyproject.toml, and pip and setuptools (which builds the project), for CPython 3.11
-# on Linux x86_64. Made by uv (`make lock`), installed by plain pip.
+# on Linux x86_64. Made by uv (`make lock`), installed by plain pip. requirements-runtime.lock is
+# the same without the dev extra, at the same versions: what the Docker image installs.
 LOCK := requirements.lock
+RUNTIME_LOCK := requirements-runtime.lock
 UV_VERSION := 0.13.8
 # The build backend and pip, locked beside the dependencies: uv reads these from standard input.
 LOCK_EXTRA := pip\nsetuptools>=69\n
@@ -29,13 +31,19 @@ install: $(VENV)/.installed
 lock:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
-	# Resolved into a copy (uv keeps the pins it finds there), replacing the lock only if it
-	# changed: an unchanged lock keeps its date, so .venv is not made anew for nothing.
-	test ! -f $(LOCK) || cp $(LOCK) $(VENV)/lock.new
-	printf '$(LOCK_EXTRA)' | $(VENV)/bin/uv pip compile --quiet pyproject.toml - --extra dev \
-		--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
-		--custom-compile-command 'make lock' $(LOCKFLAGS) -o $(VENV)/lock.new
-	cmp -s $(VENV)/lock.new $(LOCK) && rm $(VENV)/lock.new || mv $(VENV)/lock.new $(LOCK)
+	$(call compile_lock,$(LOCK),--extra dev $(LOCKFLAGS))
+	$(call compile_lock,$(RUNTIME_LOCK),--constraints $(LOCK))
+
+# $(call compile_lock,FILE,FLAGS): FILE resolved into a copy of itself (uv keeps the pins it finds
+# there; the runtime lock is held to the full one's versions by --constraints), and replaced only
+# if it changed: an unchanged lock keeps its date, so .venv is not made anew for nothing.
+define compile_lock
+test ! -f $(1) || cp $(1) $(VENV)/lock.new
+printf '$(LOCK_EXTRA)' | $(VENV)/bin/uv pip compile --quiet pyproject.toml - $(2) \
+	--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	--custom-compile-command 'make lock' -o $(VENV)/lock.new
+cmp -s $(VENV)/lock.new $(1) && rm $(VENV)/lock.new || mv $(VENV)/lock.new $(1)
+endef
 
 ## Bring every app's database to head (dev: SQLite files, no server needed).
 migrate: $(VENV)/.installed

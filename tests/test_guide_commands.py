@@ -22,7 +22,7 @@ from support import (
     write_config,
 )
 
-GUIDE = REPO / "docs" / "MIGRATIONS_GUIDE.md"
+GUIDE = REPO / "docs/MIGRATIONS_GUIDE.md"
 GUIDE_URL = "postgresql+psycopg://sapuser@localhost/saperp"  # the DBA section's SAP database
 
 

@@ -1,4 +1,5 @@
-"""requirements.lock, which `make install` installs with hashes, is in step with pyproject.toml.
+"""requirements.lock, which `make install` installs with hashes, and requirements-runtime.lock,
+which the Docker image installs, are in step with pyproject.toml and with each other.
 
 A dependency added to or changed in pyproject.toml without `make lock` fails here, so CI never
 runs a set of packages that the lock does not hold.
@@ -18,25 +19,31 @@ from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[1]
 LOCK = REPO / "requirements.lock"
+RUNTIME_LOCK = REPO / "requirements-runtime.lock"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
 HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 
 
-def locked() -> dict[str, Version]:
+def entries(lock: Path) -> dict[str, tuple[Version, str]]:
+    """Each locked package's canonical name, its pinned version and its entry (pin, hashes)."""
+    found = {}
+    for entry in re.split(r"\n(?=\S)", lock.read_text()):
+        if pin := PIN.match(entry):
+            found[canonicalize_name(pin[1])] = (Version(pin[2]), entry)
+    return found
+
+
+def locked(lock: Path = LOCK) -> dict[str, Version]:
     """Each locked package's canonical name and its pinned version."""
-    pins: dict[str, Version] = {}
-    for line in LOCK.read_text().splitlines():
-        if found := PIN.match(line):
-            pins[canonicalize_name(found[1])] = Version(found[2])
-    return pins
+    return {name: version for name, (version, _) in entries(lock).items()}
 
 
-def declared() -> list[Requirement]:
+def declared(dev: bool = True) -> list[Requirement]:
     """What pyproject.toml asks for: the dependencies, the dev extra and the build backend."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     lines = [
         *project["project"]["dependencies"],
-        *project["project"]["optional-dependencies"]["dev"],
+        *(project["project"]["optional-dependencies"]["dev"] if dev else []),
         *project["build-system"]["requires"],
     ]
     return [Requirement(line) for line in lines]
@@ -56,22 +63,38 @@ def extra_requirements(requirement: Requirement) -> list[Requirement]:
     return found
 
 
-def test_every_locked_package_has_a_pin_and_hashes() -> None:
-    text = LOCK.read_text()
-    entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
-    assert len(entries) == len(locked()) > 0
-    for entry in entries:
-        assert PIN.match(entry), f"not an exact pin: {entry.splitlines()[0]}"
-        assert HASH.search(entry), f"no hash for {entry.splitlines()[0]}"
+@pytest.mark.parametrize("lock", [LOCK, RUNTIME_LOCK], ids=lambda path: path.name)
+def test_every_locked_package_has_a_pin_and_hashes(lock: Path) -> None:
+    lines = lock.read_text().splitlines()
+    requirements = [line for line in lines if line and line[0] not in "# \t"]
+    assert len(requirements) == len(entries(lock)) > 0, "a line that is not an exact pin"
+    for name, (_, entry) in entries(lock).items():
+        assert HASH.search(entry), f"no hash for {name} in {lock.name}"
 
 
-@pytest.mark.parametrize("requirement", declared(), ids=str)
-def test_pyproject_requirement_is_locked_within_its_range(requirement: Requirement) -> None:
-    pins = locked()
+def test_the_runtime_lock_is_the_full_lock_without_the_dev_extra() -> None:
+    """The image runs the versions CI tested: the same pins with the same hashes."""
+    full, runtime = entries(LOCK), entries(RUNTIME_LOCK)
+    for name, (version, entry) in runtime.items():
+        assert name in full, f"{name} is in {RUNTIME_LOCK.name} only: run `make lock`"
+        assert version == full[name][0], f"{name} differs: run `make lock`"
+        assert HASH.findall(entry) == HASH.findall(full[name][1]), f"{name}'s hashes differ"
+    assert not {"pytest", "mypy", "ruff"} & runtime.keys(), "dev tools in the runtime lock"
+
+
+@pytest.mark.parametrize(
+    ("lock", "requirement"),
+    [(LOCK, r) for r in declared()] + [(RUNTIME_LOCK, r) for r in declared(dev=False)],
+    ids=lambda value: value.name if isinstance(value, Path) else str(value),
+)
+def test_pyproject_requirement_is_locked_within_its_range(
+    lock: Path, requirement: Requirement
+) -> None:
+    pins = locked(lock)
     name = canonicalize_name(requirement.name)
-    assert name in pins, f"{requirement} is not in requirements.lock: run `make lock`"
+    assert name in pins, f"{requirement} is not in {lock.name}: run `make lock`"
     assert requirement.specifier.contains(pins[name], prereleases=True), (
-        f"requirements.lock pins {name}=={pins[name]}, outside {requirement}: run `make lock`"
+        f"{lock.name} pins {name}=={pins[name]}, outside {requirement}: run `make lock`"
     )
     for added in extra_requirements(requirement):
         added_name = canonicalize_name(added.name)
