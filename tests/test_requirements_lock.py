@@ -114,3 +114,26 @@ def test_the_installed_packages_are_the_locked_ones() -> None:
         if installed != version:
             differ.append(f"{name}=={version} is locked, {installed} installed")
     assert not differ, "; ".join(differ) + ": run `make install`"
+
+
+def test_every_locked_package_is_needed() -> None:
+    """A dependency removed from pyproject.toml leaves the lock too (`make lock`): each locked
+    package is asked for by pyproject.toml or by a locked package (or is pip itself, which
+    `make lock` locks beside them), as the installed packages' metadata says."""
+    needed = {"pip"}
+    seen: set[tuple[str, frozenset[str]]] = set()
+    queue = declared()
+    while queue:
+        requirement = queue.pop()
+        name = canonicalize_name(requirement.name)
+        if (name, frozenset(requirement.extras)) in seen:
+            continue
+        seen.add((name, frozenset(requirement.extras)))
+        needed.add(name)
+        for line in metadata.requires(name) or []:
+            wanted = Requirement(line)
+            extras = requirement.extras or {""}
+            if wanted.marker is None or any(wanted.marker.evaluate({"extra": e}) for e in extras):
+                queue.append(wanted)
+    unneeded = sorted(locked().keys() - needed)
+    assert not unneeded, f"locked but not needed: {unneeded}: run `make lock`"
