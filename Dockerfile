@@ -24,16 +24,15 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 
-# The dependencies first, read from pyproject.toml itself: this layer survives code edits.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install --upgrade pip \
-    && pip install -r /tmp/requirements.txt
+# The dependencies first, exactly the locked versions, each checked against its hash (pip and
+# setuptools, the build backend, included): this layer survives code edits. `make lock` writes
+# the lock (pyproject.toml's dependencies, without the dev extra).
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes -r requirements-runtime.lock
 
-# Then the project (netapps, servicekit and the apps' packages) from the same pyproject.
+# Then the project (netapps, servicekit and the apps' packages), built by the locked setuptools.
 COPY . .
-RUN pip install --no-deps . \
+RUN pip install --no-deps --no-build-isolation . \
     && netapps --help > /dev/null
 
 # ---------------------------------------------------------------------------------- runtime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,20 @@ from support import (
     subprocess_env,
     write_config,
 )
+
+GUIDE = REPO / "docs/MIGRATIONS_GUIDE.md"
+GUIDE_URL = "postgresql+psycopg://sapuser@localhost/saperp"  # the DBA section's SAP database
+
+
+def guide_blocks(section: str) -> list[list[str]]:
+    """The lines of each bash block of one ``## section`` of the guide, exactly as written."""
+    body = GUIDE.read_text().split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return [block.splitlines() for block in re.findall(r"```bash\n(.*?)```", body, re.S)]
+
+
+def bash(lines: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The lines as one script, as a user pastes them into a shell (stopping at a failure)."""
+    return run(["bash", "-euo", "pipefail", "-c", "\n".join(lines)], cwd=cwd, env=env)
 
 
 def revision_ids(app: str) -> list[str]:
@@ -164,3 +179,59 @@ def test_run_all_migrations_reports_failure_and_runs_the_rest(tmp_path: Path) ->
     assert "cannot connect" in done.stderr and ":pw@" not in done.stdout + done.stderr
     for app in ("mulesoft", "servicenow", "salesforce"):
         assert (tmp_path / f"{app}.db").exists(), f"{app} was not migrated after sap failed"
+
+
+def test_guide_offline_sql_connects_to_nothing(tmp_path: Path) -> None:
+    """The DBA section's `alembic … --sql` lines run as written, on a machine without the
+    server: the host in the URL is never looked up (also one that does not exist)."""
+    alembic_block = guide_blocks("SQL for a DBA (offline mode)")[0]
+    assert alembic_block[0] == "cd SAP_clone/backend" and GUIDE_URL in alembic_block[1]
+    for host in ("localhost", "db.invalid"):  # .invalid never resolves (RFC 6761)
+        root = tmp_path / host
+        folder = copy_app("sap", root / "SAP_clone")
+        config = write_config(root / "netapps.toml", ["sap"], folders={"sap": folder})
+        lines = [line.replace("@localhost/", f"@{host}/") for line in alembic_block]
+        ok(bash(lines, root, subprocess_env(config, venv_on_path=True)))
+        upgrade = (folder / "upgrade.sql").read_text()
+        downgrade = (folder / "downgrade.sql").read_text()
+        assert "CREATE TABLE core.tickets" in upgrade and "alembic_version" in upgrade
+        assert "DROP TABLE core.tickets" in downgrade
+
+
+def test_guide_netapps_plan_sql_runs_where_the_server_is(pg_database: URL, tmp_path: Path) -> None:
+    """The DBA section's `netapps plan sap --sql` lines connect (they read the database's
+    revision): unreachable, a one-line exit 3 and no SQL; with the URL of a server that
+    answers, SQL only on standard output, applied by the section's psql line as written."""
+    blocks = guide_blocks("SQL for a DBA (offline mode)")
+    psql_line = blocks[1][0]
+    plan_lines = [line for line in blocks[2] if line.startswith("SAP_DATABASE_URL=")]
+    assert len(plan_lines) == 2 and all("netapps plan sap" in line for line in plan_lines)
+    assert any(line.startswith("docker compose run") for line in blocks[2])
+    config = write_config(tmp_path / "netapps.toml", ["sap"])
+    env = subprocess_env(config, venv_on_path=True)
+
+    # Where the server does not answer (a host that never resolves: the guide's old `db` outside
+    # compose): the one-line error the guide names, exit 3, no SQL written.
+    unreachable = GUIDE_URL.replace("@localhost/", "@db.invalid/")
+    done = bash([plan_lines[0].replace(GUIDE_URL, unreachable)], tmp_path, env)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "cannot connect" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "sap.sql").read_text() == ""
+
+    # With a reachable server's URL: the plan on stderr, SQL that psql applies.
+    url = pg_database.render_as_string(hide_password=False)
+    ok(bash([line.replace(GUIDE_URL, url) for line in plan_lines], tmp_path, env))
+    sql = (tmp_path / "sap.sql").read_text()
+    assert "CREATE TABLE core.tickets" in sql and "netapps_migration_log" in sql
+    assert (tmp_path / "sap-down.sql").read_text() == ""  # an empty database: nothing to undo
+    assert psql_line == "psql -v ON_ERROR_STOP=1 -f upgrade.sql saperp"
+    (tmp_path / "upgrade.sql").write_text(sql)
+    psql_env = {
+        **env,
+        "PGHOST": str(pg_database.host),
+        "PGPORT": str(pg_database.port),
+        "PGUSER": str(pg_database.username),
+    }
+    ok(bash([psql_line.replace("saperp", str(pg_database.database))], tmp_path, psql_env))
+    status = ok(bash([f"SAP_DATABASE_URL={url} netapps status sap"], tmp_path, env))
+    assert "up to date" in status
