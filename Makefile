@@ -69,9 +69,10 @@ stop: $(VENV)/.installed
 start: $(VENV)/.installed
 	@$(PY) -m servicekit.devrun start $(SERVICE)
 
-## The whole test suite (SQLite always; PostgreSQL on 127.0.0.1:5432, or a throwaway one).
+## The whole test suite (SQLite always; PostgreSQL on 127.0.0.1:5432, or a throwaway one), on
+## two workers (pytest-xdist), each test module on one worker so that its services start once.
 test: $(VENV)/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadscope
 
 ## Regenerate docs/SCHEMAS.md from the models and Salesforce's SQL files.
 docs: $(VENV)/.installed
